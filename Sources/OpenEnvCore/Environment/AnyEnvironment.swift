@@ -1,0 +1,141 @@
+/// The JSON schemas of an environment's types, as served by `GET /schema`.
+public struct EnvironmentSchemas: Sendable, Equatable {
+    public var action: JSONValue
+    public var observation: JSONValue
+    public var state: JSONValue
+    public var resetObservation: JSONValue
+
+    /// The `/schema` body, keys in the reference's order.
+    public var json: JSONValue {
+        ["action": action, "observation": observation, "state": state, "reset_observation": resetObservation]
+    }
+}
+
+/// A type-erased environment instance that speaks JSON: what a server session drives.
+///
+/// Errors: ``step(_:)`` throws ``ValidationFailure`` when the action does not decode
+/// (locations relative to the action); every other thrown error comes from the
+/// environment itself. Tool calls throw ``ToolError``.
+public struct AnyEnvironment: Sendable {
+    public let reset: @Sendable (JSONObject) async throws -> WireObservation
+    public let step: @Sendable (JSONValue) async throws -> WireObservation
+    public let state: @Sendable () async throws -> JSONValue
+    public let close: @Sendable () async -> Void
+    /// `nil` when the environment has no tools reachable over JSON-RPC.
+    public let toolbox: (@Sendable () async -> Toolbox)?
+}
+
+/// Makes ``AnyEnvironment`` instances of one environment type and describes it.
+///
+/// A server is built from one factory and never learns which environment it serves.
+public struct EnvironmentFactory: Sendable {
+    public let info: EnvironmentInfo
+    public let schemas: EnvironmentSchemas
+    /// `true` when instances expose tools over JSON-RPC (`tools/list`, `tools/call`).
+    public let providesTools: Bool
+    /// `true` when the action type accepts `{"type":"list_tools"}` / `call_tool` actions.
+    public let acceptsMCPActions: Bool
+    /// Creates one instance; called once per session (and per stateless HTTP request).
+    public let make: @Sendable () async throws -> AnyEnvironment
+
+    public init<E: Environment>(_ type: E.Type = E.self, make: @escaping @Sendable () async throws -> E) {
+        info = E.info
+        schemas = EnvironmentSchemas(
+            action: Self.actionSchema(E.Action.self),
+            observation: Self.observationSchema(E.Observation.self),
+            state: JSONSchema.of(E.State.self, allowExtra: true),
+            resetObservation: Self.observationSchema(E.ResetObservation.self))
+        providesTools = E.self is any ToolProviding.Type
+        acceptsMCPActions = E.Action.self == MCPAction.self
+        self.make = {
+            let env = try await make()
+            return AnyEnvironment(env)
+        }
+    }
+
+    static func actionSchema<A: Decodable>(_ type: A.Type) -> JSONValue {
+        guard case .object(var schema) = JSONSchema.of(A.self), case .object(var properties) = schema["properties"] else {
+            return JSONSchema.of(A.self)
+        }
+        if properties["metadata"] == nil {
+            var withMetadata: JSONObject = ["metadata": Self.metadataSchema("Additional metadata for the action")]
+            for member in properties { withMetadata[member.key] = member.value }
+            properties = withMetadata
+        }
+        schema["properties"] = .object(properties)
+        return .object(schema)
+    }
+
+    static func observationSchema<O: Decodable>(_ type: O.Type) -> JSONValue {
+        guard case .object(var schema) = JSONSchema.of(O.self), case .object(let fields) = schema["properties"] else {
+            return JSONSchema.of(O.self)
+        }
+        var properties: JSONObject = [
+            "done": ["default": false, "description": "Whether the episode has terminated", "title": "Done", "type": "boolean"],
+            "reward": Reward.jsonSchema,
+            "metadata": Self.metadataSchema("Additional metadata for the observation"),
+        ]
+        for member in fields { properties[member.key] = member.value }
+        schema["properties"] = .object(properties)
+        return .object(schema)
+    }
+
+    static func metadataSchema(_ description: String) -> JSONValue {
+        ["additionalProperties": true, "description": .string(description), "title": "Metadata", "type": "object"]
+    }
+}
+
+extension AnyEnvironment {
+    init<E: Environment>(_ env: E) {
+        let encoder = JSONValueEncoder()
+        @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
+            var observation: JSONObject = ["metadata": .object(result.metadata)]
+            if case .object(let fields) = try encoder.encode(result.observation) {
+                for member in fields where member.key != "metadata" { observation[member.key] = member.value }
+            }
+            return WireObservation(observation: observation, reward: result.reward, done: result.done, metadata: result.metadata)
+        }
+        reset = { arguments in
+            var options = arguments
+            var seed: Int?
+            var episodeID: String?
+            if let value = options["seed"] {
+                options["seed"] = nil
+                switch value {
+                case .null: seed = nil
+                default:
+                    guard let s = value.intValue, value.boolValue == nil else {
+                        throw ValidationFailure([ValidationIssue(type: "int_type", loc: ["seed"], msg: "Input should be a valid integer", input: value)])
+                    }
+                    seed = s
+                }
+            }
+            if let value = options["episode_id"] {
+                options["episode_id"] = nil
+                switch value {
+                case .null: episodeID = nil
+                case .string(let s): episodeID = s
+                default:
+                    throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["episode_id"], msg: "Input should be a valid string", input: value)])
+                }
+            }
+            return try wire(try await env.reset(seed: seed, episodeID: episodeID, options: options))
+        }
+        step = { actionJSON in
+            var actionJSON = actionJSON
+            if case .object(var object) = actionJSON, case .object? = object["metadata"] {
+                object["metadata"] = nil
+                actionJSON = .object(object)
+            }
+            let action = try JSONValueDecoder().decode(E.Action.self, from: actionJSON)
+            return try wire(try await env.step(action))
+        }
+        state = { try encoder.encode(await env.state) }
+        close = { await env.close() }
+        if let provider = env as? any ToolProviding {
+            toolbox = { await provider.toolbox }
+        } else {
+            toolbox = nil
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Hummingbird
+import Logging
+import OpenEnvCore
+
+/// HTTP `/reset`, `/step`, `/state` (simulation mode only).
+///
+/// Without a session id they are stateless, as in the reference: each request builds an
+/// environment, uses it once and closes it. With one (`"session_id"` in the body, or
+/// `?session_id=` on `/state`) they act on that HTTP-created session, through the
+/// session's serialized call path.
+struct SimulationRoutes: Sendable {
+    let registry: SessionRegistry
+    let factory: EnvironmentFactory
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("/reset") { request, _ in try await reset(request) }
+        router.post("/step") { request, _ in try await step(request) }
+        router.get("/state") { request, _ in try await state(request) }
+    }
+
+    private func reset(_ request: Request) async throws -> Response {
+        var body: JSONObject
+        switch try await RequestBody.object(request, limit: configuration.maxMessageSize, emptyIsObject: true) {
+        case .rejected(let response): return response
+        case .object(let object): body = object
+        }
+        let issues = RequestBody.check(body, "seed", .optionalBoundedInt(minimum: 0))
+            + RequestBody.check(body, "episode_id", .optionalString(maxLength: 255))
+            + RequestBody.check(body, "session_id", .optionalString(maxLength: 255))
+        guard issues.isEmpty else { return .unprocessable(issues) }
+        if let seed = body["seed"], let i = RequestBody.laxInt(seed) { body["seed"] = .int(i) }
+        let sessionID = body["session_id"]?.stringValue
+        body["session_id"] = nil
+        let arguments = body
+        return await perform(sessionID: sessionID) { try await $0.reset(arguments).httpPayload }
+    }
+
+    private func step(_ request: Request) async throws -> Response {
+        let body: JSONObject
+        switch try await RequestBody.object(request, limit: configuration.maxMessageSize, emptyIsObject: true) {
+        case .rejected(let response): return response
+        case .object(let object): body = object
+        }
+        let issues = RequestBody.check(body, "action", .requiredObject)
+            + RequestBody.check(body, "timeout_s", .optionalPositiveNumber)
+            + RequestBody.check(body, "request_id", .optionalString(maxLength: 255))
+            + RequestBody.check(body, "session_id", .optionalString(maxLength: 255))
+        guard issues.isEmpty, let action = body["action"] else { return .unprocessable(issues) }
+        return await perform(sessionID: body["session_id"]?.stringValue) { try await $0.step(action).httpPayload }
+    }
+
+    private func state(_ request: Request) async throws -> Response {
+        let sessionID = request.uri.queryParameters["session_id"].map(String.init)
+        return await perform(sessionID: sessionID, countsAsActivity: false) { try await $0.state() }
+    }
+
+    /// Runs `body` on the addressed session or on a fresh, single-use environment.
+    private func perform(
+        sessionID: String?, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
+    ) async -> Response {
+        do {
+            if let sessionID, !sessionID.isEmpty {
+                let session = try await registry.lookup(sessionID)
+                if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(sessionID) }
+                return .json(try await session.run(countsAsActivity: countsAsActivity, body))
+            }
+            let environment = try await factory.make()
+            do {
+                let result = try await body(environment)
+                await environment.close()
+                return .json(result)
+            } catch {
+                await environment.close()
+                throw error
+            }
+        } catch let failure as ValidationFailure {
+            return .unprocessable(failure.issues, includeURL: true)
+        } catch let error as SessionError {
+            switch error {
+            case .unknownSession, .closed: return .detail(.string(error.description), status: .notFound)
+            case .deadlineExceeded:
+                if let sessionID { await registry.destroy(sessionID, reason: error) }
+                return .detail(.string(error.description), status: .gatewayTimeout)
+            default: return .detail(.string(error.description), status: .conflict)
+            }
+        } catch {
+            logger.error("environment call failed", metadata: ["error": "\(error)"])
+            return .detail(.string("\(error)"), status: .internalServerError)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// How a server runs. A value with documented defaults, passed down to every layer.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// Which HTTP simulation routes exist (the reference's `OPENENV_MODE`).
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Everything, including HTTP `/reset`, `/step`, `/state`.
+        case simulation
+        /// Without HTTP `/reset`, `/step`, `/state` (`/ws` still offers them, as in the reference).
+        case production
+    }
+
+    public var host: String
+    public var port: Int
+    public var mode: Mode
+    /// Sessions admitted at once (`/ws`, WebSocket `/mcp` and HTTP-created sessions share
+    /// the pool). `nil`: the environment's own default.
+    public var maxSessions: Int?
+    /// Idle time after which an HTTP-created session with no attached socket is closed.
+    /// `nil` disables reaping. Default 300 s. Sessions owned by a live socket are never
+    /// reaped for idleness: their socket's pings decide.
+    public var sessionTimeout: Duration?
+    /// Server-side WebSocket ping period; a peer that misses a pong for a whole period is
+    /// disconnected and its session closed. `nil` disables pings. Default 20 s.
+    public var pingInterval: Duration?
+    /// Longest a single reset/step/state/tool call may run before the caller gets an error
+    /// and the session is closed. `nil` disables the deadline. Default none.
+    public var stepTimeout: Duration?
+    /// Largest accepted WebSocket message and HTTP body, in bytes. Default 16 MiB (the
+    /// reference's uvicorn limit).
+    public var maxMessageSize: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,
+        sessionTimeout: Duration? = .seconds(300), pingInterval: Duration? = .seconds(20), stepTimeout: Duration? = nil,
+        maxMessageSize: Int = 16 * 1024 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.mode = mode
+        self.maxSessions = maxSessions
+        self.sessionTimeout = sessionTimeout
+        self.pingInterval = pingInterval
+        self.stepTimeout = stepTimeout
+        self.maxMessageSize = maxMessageSize
+    }
+}

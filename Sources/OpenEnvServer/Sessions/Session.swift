@@ -1,0 +1,148 @@
+import OpenEnvCore
+import Synchronization
+
+/// Identifies one WebSocket connection, for ownership and attachment.
+public struct ConnectionID: Hashable, Sendable {
+    let value: UInt64
+    private static let counter = Atomic<UInt64>(0)
+    public static func next() -> ConnectionID { ConnectionID(value: counter.add(1, ordering: .relaxed).newValue) }
+}
+
+/// Tells a socket bound to a session that the session ended, with the error to send
+/// before closing (or `nil` for a plain close).
+typealias SocketKicker = @Sendable (SessionError?) async -> Void
+
+/// One environment instance and its bookkeeping.
+///
+/// A session owns its environment exclusively: every call (from `/ws`, an attached
+/// socket, HTTP routes or JSON-RPC) goes through ``run(countsAsActivity:_:)``, which
+/// admits one call at a time, in arrival order. The environment is closed exactly once,
+/// by ``shutdown(reason:)``, after the call in progress (if any) has returned.
+public actor Session {
+    /// Who created the session; only the owner may end it.
+    public enum Owner: Sendable, Equatable {
+        case webSocket(ConnectionID)
+        case http
+    }
+
+    public nonisolated let id: String
+    public nonisolated let owner: Owner
+    private let environment: AnyEnvironment
+    private let stepTimeout: Duration?
+
+    /// The socket attached with `/ws?session_id=`, if any.
+    public private(set) var attached: ConnectionID?
+    /// An `openenv/session/close` arrived while a socket was attached.
+    public private(set) var closeRequested = false
+    public private(set) var lastActivity = ContinuousClock.now
+    public private(set) var isClosed = false
+
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// A call that outlived the step deadline and may still be running.
+    private var strandedCall: Task<Void, Never>?
+    private var kickers: [ConnectionID: SocketKicker] = [:]
+
+    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?) {
+        self.id = id
+        self.owner = owner
+        self.environment = environment
+        self.stepTimeout = stepTimeout
+    }
+
+    /// Runs `body` against the environment, after every call that arrived before it.
+    ///
+    /// - Throws: ``SessionError/closed(_:)`` once the session is closed;
+    ///   ``SessionError/deadlineExceeded(seconds:)`` when the step deadline passes (the
+    ///   caller must then destroy the session); otherwise whatever `body` throws.
+    public func run<T: Sendable>(
+        countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+    ) async throws -> T {
+        guard !isClosed else { throw SessionError.closed(id) }
+        await acquire()
+        defer { release() }
+        guard !isClosed else { throw SessionError.closed(id) }
+        if countsAsActivity { lastActivity = .now }
+        let environment = self.environment
+        guard let stepTimeout else { return try await body(environment) }
+        let work = Task { try await body(environment) }
+        do {
+            return try await withDeadline(stepTimeout, { try await work.value }) {
+                SessionError.deadlineExceeded(seconds: Self.seconds(stepTimeout))
+            }
+        } catch let error as SessionError {
+            if case .deadlineExceeded = error {
+                work.cancel()
+                strandedCall = Task { _ = try? await work.value }
+            }
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    private func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return String(Double(s) + Double(atto) / 1e18)
+    }
+
+    func touch() { lastActivity = .now }
+
+    /// Binds `connection` as this session's attached socket.
+    func attach(_ connection: ConnectionID, kicker: @escaping SocketKicker) throws(SessionError) {
+        guard !isClosed else { throw .unknownSession(id) }
+        if case .webSocket = owner { throw .ownedByAnotherSocket(id) }
+        guard attached == nil else { throw .alreadyAttached(id) }
+        attached = connection
+        kickers[connection] = kicker
+        lastActivity = .now
+    }
+
+    /// Unbinds `connection`; returns `true` when a close was requested meanwhile, so the
+    /// session must now be destroyed.
+    func detach(_ connection: ConnectionID) -> Bool {
+        guard attached == connection else { return false }
+        attached = nil
+        kickers[connection] = nil
+        lastActivity = .now
+        return closeRequested
+    }
+
+    /// Registers the owning socket so that ending the session closes it.
+    func bindOwnerSocket(_ connection: ConnectionID, kicker: @escaping SocketKicker) {
+        kickers[connection] = kicker
+    }
+
+    func requestClose() { closeRequested = true }
+
+    /// Ends the session: no call is admitted any more, the environment is closed once
+    /// (after the call in progress, and after a call stranded by the deadline), and every
+    /// socket bound to the session is told to close, with `reason` first when given.
+    func shutdown(reason: SessionError?) async {
+        guard !isClosed else { return }
+        isClosed = true
+        let kickers = self.kickers
+        self.kickers = [:]
+        for kicker in kickers.values { await kicker(reason) }
+        await acquire()
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+        let environment = self.environment
+        if let strandedCall {
+            // Close only once the timed-out call has returned, never concurrently with it.
+            Task { await strandedCall.value; await environment.close() }
+        } else {
+            await environment.close()
+        }
+    }
+}

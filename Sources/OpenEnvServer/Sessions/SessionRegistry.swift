@@ -1,0 +1,100 @@
+import Logging
+import OpenEnvCore
+
+/// Every live session of one server, the capacity limit, and the idle reaper.
+///
+/// Session ids are UUID4 strings. Capacity counts live sessions plus those whose
+/// environment is still being built; an attached socket uses no slot of its own.
+public actor SessionRegistry {
+    public nonisolated let maxSessions: Int
+    private let factory: EnvironmentFactory
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private var sessions: [String: Session] = [:]
+    private var initializing: Set<String> = []
+    private var reaper: Task<Void, Never>?
+    public private(set) var isDraining = false
+
+    init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger) {
+        self.factory = factory
+        self.configuration = configuration
+        self.logger = logger
+        maxSessions = configuration.maxSessions ?? factory.info.defaultMaxSessions
+    }
+
+    /// Live sessions plus sessions being created.
+    public var activeCount: Int { sessions.count + initializing.count }
+
+    /// Creates a session owned by `owner`.
+    /// - Throws: ``SessionError/capacityReached(active:max:)`` when every slot is taken,
+    ///   ``SessionError/factoryFailed(factoryName:)`` when the environment cannot be built.
+    func create(owner: Session.Owner) async throws(SessionError) -> Session {
+        guard !isDraining, activeCount < maxSessions else {
+            throw .capacityReached(active: activeCount, max: maxSessions)
+        }
+        let id = UUIDString.random()
+        initializing.insert(id)
+        let environment: AnyEnvironment
+        do {
+            environment = try await factory.make()
+        } catch {
+            initializing.remove(id)
+            logger.error("environment factory failed", metadata: ["error": "\(error)"])
+            throw .factoryFailed(factoryName: factory.info.name)
+        }
+        initializing.remove(id)
+        let session = Session(id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout)
+        sessions[id] = session
+        return session
+    }
+
+    /// The live session `id`.
+    /// - Throws: ``SessionError/unknownSession(_:)`` or ``SessionError/initializing(_:)``.
+    func lookup(_ id: String) throws(SessionError) -> Session {
+        if let session = sessions[id] { return session }
+        if initializing.contains(id) { throw .initializing(id) }
+        throw .unknownSession(id)
+    }
+
+    /// Removes the session and shuts it down; `reason` is sent to its sockets first.
+    func destroy(_ id: String, reason: SessionError? = nil) async {
+        guard let session = sessions.removeValue(forKey: id) else { return }
+        await session.shutdown(reason: reason)
+    }
+
+    /// Starts the idle reaper for HTTP-created sessions without an attached socket.
+    func startReaper() {
+        guard let timeout = configuration.sessionTimeout, reaper == nil else { return }
+        let period = max(min(timeout / 4, .seconds(5)), .milliseconds(100))
+        reaper = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                await self?.reapIdle(olderThan: timeout)
+            }
+        }
+    }
+
+    private func reapIdle(olderThan timeout: Duration) async {
+        let now = ContinuousClock.now
+        for (id, session) in sessions where session.owner == .http {
+            guard await session.attached == nil else { continue }
+            if now - (await session.lastActivity) > timeout {
+                logger.info("reaping idle session", metadata: ["session_id": "\(id)"])
+                await destroy(id)
+            }
+        }
+    }
+
+    /// Refuses new sessions, stops the reaper and closes every session exactly once.
+    func drain() async {
+        isDraining = true
+        reaper?.cancel()
+        reaper = nil
+        for id in Array(sessions.keys) { await destroy(id) }
+    }
+
+    /// Capacity figures for `/ready`.
+    var capacityJSON: JSONObject {
+        ["active_sessions": .int(activeCount), "max_sessions": .int(maxSessions)]
+    }
+}

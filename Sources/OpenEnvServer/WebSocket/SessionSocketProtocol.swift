@@ -1,0 +1,105 @@
+import OpenEnvCore
+
+/// The `/ws` message protocol for one connection bound to one session, independent of
+/// the WebSocket library: text in, frames out (spec §2).
+///
+/// Replies are produced strictly one per request, in order; `close` gets none. Malformed
+/// JSON, unknown types and invalid envelopes or actions get an error frame and the
+/// connection continues; a non-object JSON value or a binary frame gets `SESSION_ERROR`
+/// and ends the connection, as in the reference.
+struct SessionSocketProtocol: Sendable {
+    /// What to do after a frame.
+    struct Reply: Sendable {
+        var frame: String?
+        var closeAfter: Bool
+        /// The session must be destroyed (deadline passed), not merely detached.
+        var destroySession: SessionError?
+    }
+
+    let session: Session
+    let dispatcher: JSONRPCDispatcher
+
+    private static let envelopeKeys: [String: Set<String>] = [
+        "reset": ["type", "data"], "step": ["type", "data"], "state": ["type"], "close": ["type"], "mcp": ["type", "data"],
+    ]
+
+    func handleBinary() -> Reply {
+        Reply(frame: WireFrames.error("SESSION_ERROR", "'text'"), closeAfter: true)
+    }
+
+    func handle(text: String) async -> Reply {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            return Reply(frame: WireFrames.error("INVALID_JSON", "Invalid JSON: \(error)"), closeAfter: false)
+        }
+        guard case .object(let message) = value else {
+            return Reply(frame: WireFrames.error("SESSION_ERROR", "'\(value.pythonTypeName)' object has no attribute 'get'"), closeAfter: true)
+        }
+        let type: String
+        switch message["type"] {
+        case .string(let t)?: type = t
+        case nil, .null?: type = ""
+        case let other?: type = other.description
+        }
+        guard let allowed = Self.envelopeKeys[type] else {
+            return Reply(frame: WireFrames.error("UNKNOWN_TYPE", "Unknown message type: \(type)"), closeAfter: false)
+        }
+        var issues: [ValidationIssue] = []
+        for member in message where !allowed.contains(member.key) {
+            issues.append(ValidationIssue(type: "extra_forbidden", loc: [.string(member.key)], msg: "Extra inputs are not permitted", input: member.value))
+        }
+        var data = JSONObject()
+        switch message["data"] {
+        case nil:
+            if type == "step" || type == "mcp" {
+                issues.append(ValidationIssue(type: "missing", loc: ["data"], msg: "Field required", input: .object(message)))
+            }
+        case .object(let d)?: data = d
+        case let other?:
+            if allowed.contains("data") {
+                issues.append(ValidationIssue(type: "dict_type", loc: ["data"], msg: "Input should be a valid dictionary", input: other))
+            }
+        }
+        guard issues.isEmpty else { return Self.validationError(ValidationFailure(issues)) }
+        let payload = data
+
+        switch type {
+        case "close":
+            return Reply(frame: nil, closeAfter: true)
+        case "mcp":
+            let response = await dispatcher.handle(request: payload, binding: .socket(session))
+            return Reply(frame: WireFrames.frame("mcp", response), closeAfter: false)
+        case "reset":
+            return await call { try await $0.reset(payload).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+        case "step":
+            return await call { try await $0.step(.object(payload)).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+        default:  // state
+            return await call(countsAsActivity: false) { try await $0.state() } frame: { WireFrames.frame("state", $0) }
+        }
+    }
+
+    private func call(
+        countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue,
+        frame: (JSONValue) -> String
+    ) async -> Reply {
+        do {
+            return Reply(frame: frame(try await session.run(countsAsActivity: countsAsActivity, body)), closeAfter: false)
+        } catch let failure as ValidationFailure {
+            return Self.validationError(failure)
+        } catch let error as SessionError {
+            if case .deadlineExceeded = error {
+                return Reply(frame: WireFrames.error(error), closeAfter: true, destroySession: error)
+            }
+            return Reply(frame: WireFrames.error(error), closeAfter: true)
+        } catch {
+            return Reply(frame: WireFrames.error("EXECUTION_ERROR", "\(error)"), closeAfter: false)
+        }
+    }
+
+    static func validationError(_ failure: ValidationFailure) -> Reply {
+        Reply(frame: WireFrames.error("VALIDATION_ERROR", "Invalid message", extra: ["errors": failure.json(includeURL: true)]),
+              closeAfter: false)
+    }
+}

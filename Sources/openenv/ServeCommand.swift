@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OpenEnvCore
+import OpenEnvEnvironments
+import OpenEnvServer
+
+/// `openenv serve <env>`: serves a built-in environment until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a built-in environment over the OpenEnv HTTP and WebSocket protocol.",
+        discussion: "Prints 'openenv: listening on http://HOST:PORT' to standard error once it accepts connections.")
+
+    @Argument(help: "The environment to serve (see `openenv list`).")
+    var environment: String
+
+    @Option(help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind; 0 picks a free port (printed on standard error).")
+    var port = 8000
+
+    @Option(help: "Sessions admitted at once (default: the environment's own, 1024 for echo and grid).")
+    var maxSessions: Int?
+
+    @Option(help: "Seconds an HTTP-created session without an attached socket may stay idle before it is closed; 0 disables.")
+    var sessionTimeout: Double = 300
+
+    @Option(help: "simulation (all routes) or production (no HTTP /reset, /step, /state). Default: $OPENENV_MODE, else simulation.")
+    var mode: String?
+
+    @Option(help: "Seconds between server WebSocket pings; a peer that misses a pong for a whole period is dropped. 0 disables.")
+    var pingInterval: Double = 20
+
+    @Option(help: "Seconds a single reset, step, state or tool call may run before the caller gets an error and the session is closed; 0 disables.")
+    var stepTimeout: Double = 0
+
+    @Option(help: "Largest WebSocket message or HTTP body accepted, in bytes.")
+    var maxMessageSize = 16 * 1024 * 1024
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard BuiltinEnvironments.named(environment) != nil else {
+            throw ValidationError("unknown environment '\(environment)'; available: \(BuiltinEnvironments.all.map(\.name).joined(separator: ", "))")
+        }
+        if let maxSessions, maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard sessionTimeout >= 0, pingInterval >= 0, stepTimeout >= 0 else {
+            throw ValidationError("--session-timeout, --ping-interval and --step-timeout must not be negative")
+        }
+        guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
+        _ = try resolvedMode()
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("invalid --log-level '\(logLevel)'") }
+    }
+
+    private func resolvedMode() throws -> ServerConfiguration.Mode {
+        let text = mode ?? ProcessInfo.processInfo.environment["OPENENV_MODE"] ?? "simulation"
+        guard let mode = ServerConfiguration.Mode(rawValue: text.lowercased()) else {
+            throw ValidationError("Invalid mode: '\(text)'. Must be one of: ['simulation', 'production']")
+        }
+        return mode
+    }
+
+    private static func duration(_ seconds: Double) -> Duration? {
+        seconds > 0 ? .milliseconds(Int64((seconds * 1000).rounded())) : nil
+    }
+
+    func run() async throws {
+        let entry = BuiltinEnvironments.named(environment)!
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let configuration = ServerConfiguration(
+            host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
+            sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval),
+            stepTimeout: Self.duration(stepTimeout), maxMessageSize: maxMessageSize)
+        let server = OpenEnvServer(factory: entry.factory, configuration: configuration, logger: Logger(label: "openenv"))
+        let name = environment
+        let host = self.host
+        let limit = maxSessions ?? entry.factory.info.defaultMaxSessions
+        try await server.run { port in
+            FileHandle.standardError.write(Data(
+                "openenv: listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))
+        }
+    }
+}
