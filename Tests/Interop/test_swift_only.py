@@ -206,7 +206,9 @@ def test_reaper_spares_idle_owned_socket(reaper_server):
     async def go():
         async with reaper_server.ws() as ws:
             observation(await rt(ws, {"type": "reset", "data": {"episode_id": "idle"}}))
-            await asyncio.sleep(3.5)
+            # 6.5 s: longer than the Swift reaper needs for an HTTP session (~3 s) and than
+            # the reference's reaper period (5 s), which does reap such sockets
+            await asyncio.sleep(6.5)
             assert not slot_free(reaper_server), "the idle /ws session lost its slot"
             d = observation(await rt(ws, {"type": "step", "data": valid_action("echo", "still here")}))
             assert d["observation"]["error"] is None

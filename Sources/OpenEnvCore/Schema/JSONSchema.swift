@@ -187,6 +187,20 @@ private struct TracingKeyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return nil
     }
 
+    // The standard library's concrete `decodeIfPresent` overloads would otherwise go
+    // through `decodeNil`, hiding that the property is optional.
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeIfPresent(type, optionalKey: key) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeIfPresent(type, optionalKey: key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeIfPresent(type, optionalKey: key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodeIfPresent(type, optionalKey: key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeIfPresent(type, optionalKey: key) }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try decodeIfPresent(type, optionalKey: key) }
+
+    private func decodeIfPresent<T: Decodable>(_ type: T.Type, optionalKey key: Key) throws -> T? {
+        recorder.record(KeyCase.snake(key.stringValue), schema: tracer.schema(for: T.self), required: false)
+        return nil
+    }
+
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         KeyedDecodingContainer(TracingKeyed<NestedKey>(tracer: tracer, recorder: ObjectRecorder()))
     }

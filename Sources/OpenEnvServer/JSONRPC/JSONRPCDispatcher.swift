@@ -169,7 +169,6 @@ struct JSONRPCDispatcher: Sendable {
     }
 
     private func listTools(id: JSONValue, params: JSONObject, binding: Binding) async -> JSONValue {
-        guard factory.providesTools else { return Self.error(id, -32603, "Environment does not support MCP") }
         return await withTarget(id: id, params: params, binding: binding) { environment in
             guard let toolbox = await environment.toolbox?() else {
                 throw RPCFailure(code: -32603, message: "Environment does not support MCP")
@@ -182,7 +181,6 @@ struct JSONRPCDispatcher: Sendable {
         guard case .string(let name)? = params["name"], !name.isEmpty else {
             return Self.error(id, -32602, "Missing 'name' in params")
         }
-        guard factory.providesTools else { return Self.error(id, -32603, "Environment does not support MCP") }
         var arguments = JSONObject()
         switch params["arguments"] {
         case nil, .null?: break
