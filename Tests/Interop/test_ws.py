@@ -4,10 +4,12 @@ golden shapes and grid rules."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from conftest import (
+    TIMEOUT,
     ECHO_READY,
     ECHO_STEP_TOOLS,
     ECHO_TOOL_INPUT_SCHEMA,
@@ -292,6 +294,20 @@ def test_mcp_websocket_endpoint(env_server):
 # --------------------------------------------------------------------------------------
 
 
+async def attach_when_detached(server, sid):
+    """Attach to `sid`, retrying while the server still finishes an earlier detach."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        ws = await server.ws(query={"session_id": sid}).__aenter__()
+        f = await rt(ws, {"type": "state"})
+        if f.get("type") == "state":
+            return ws
+        ws_error(f, "SESSION_ERROR")
+        await ws.close()
+        assert time.monotonic() < deadline, f"could not re-attach: {f}"
+        await asyncio.sleep(0.1)
+
+
 def test_attach_shares_state_with_http_session(env_server):
     env = env_server.env
     sid = env_server.create_session()
@@ -311,7 +327,7 @@ def test_attach_shares_state_with_http_session(env_server):
             res = rpc_ok(env_server.rpc("tools/call", {"name": "echo_message", "arguments": {"message": "shared"}, "session_id": sid}))
             assert res == echo_message_result("shared")
         # the session survived the detach: attach again, same episode
-        async with env_server.ws(query={"session_id": sid}) as ws:
+        async with await attach_when_detached(env_server, sid) as ws:
             s = await ws_state(ws)
             assert (s["episode_id"], s["step_count"]) == ("attached-ep", 1)
             observation(await rt(ws, {"type": "step", "data": valid_action(env)}))

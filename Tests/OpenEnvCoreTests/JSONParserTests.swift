@@ -1,0 +1,87 @@
+import Testing
+@testable import OpenEnvCore
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryKindOfValueAndKeepsKeyOrder() throws {
+        let value = try JSONParser.parse(#"{"z":1,"a":[true,false,null],"m":{"x":-2.5e3,"y":"h\u00e9\n"},"i":12345678901}"#)
+        guard case .object(let object) = value else { Issue.record("not an object"); return }
+        #expect(object.keys == ["z", "a", "m", "i"])
+        #expect(object["a"] == [true, false, nil])
+        #expect(value["m"]?["x"] == .double(-2500))
+        #expect(value["m"]?["y"] == "hé\n")
+        #expect(value["i"] == .int(12_345_678_901))
+    }
+
+    @Test func integersAndFloatsStayDistinct() throws {
+        #expect(try JSONParser.parse("3") == .int(3))
+        #expect(try JSONParser.parse("3.0") == .double(3))
+        #expect(try JSONParser.parse("1e2") == .double(100))
+    }
+
+    @Test func acceptsPythonsNonFiniteLiterals() throws {
+        #expect(try JSONParser.parse("Infinity") == .double(.infinity))
+        #expect(try JSONParser.parse("-Infinity") == .double(-.infinity))
+        guard case .double(let nan) = try JSONParser.parse("NaN") else { Issue.record("NaN"); return }
+        #expect(nan.isNaN)
+    }
+
+    @Test func decodesSurrogatePairs() throws {
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#) == "😀")
+    }
+
+    @Test(arguments: [
+        ("{not json", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        ("", "Expecting value: line 1 column 1 (char 0)"),
+        ("[1,]", "Expecting value: line 1 column 4 (char 3)"),
+        (#"{"a" 1}"#, "Expecting ':' delimiter: line 1 column 6 (char 5)"),
+        (#"{"a":1,}"#, "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"),
+        (#""abc"#, "Unterminated string starting at: line 1 column 1 (char 0)"),
+        ("[1 2]", "Expecting ',' delimiter: line 1 column 4 (char 3)"),
+        ("1 2", "Extra data: line 1 column 3 (char 2)"),
+        (#"{"a":"\q"}"#, "Invalid \\escape: line 1 column 7 (char 6)"),
+        ("\"\u{01}\"", "Invalid control character at: line 1 column 2 (char 1)"),
+    ])
+    func reportsErrorsInPythonsWords(input: String, message: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(input) }
+        do {
+            _ = try JSONParser.parse(input)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func countsCharactersNotBytesInPositions() {
+        do {
+            _ = try JSONParser.parse("[\"é\" x]")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.offset == 5)
+        }
+    }
+
+    @Test func rejectsPathologicalNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+    }
+}
+
+@Suite struct JSONWriterTests {
+    let value: JSONValue = ["a": 1e-7, "b": 1e16, "c": "é\n\"", "d": [1.0, 0.5, 3], "e": nil]
+
+    @Test func compactStyleMatchesPydantic() {
+        #expect(JSONWriter(style: .compact).string(value) == #"{"a":1e-7,"b":1e16,"c":"é\n\"","d":[1.0,0.5,3],"e":null}"#)
+    }
+
+    @Test func pythonStyleMatchesJsonDumps() {
+        #expect(JSONWriter(style: .python).string(value) == #"{"a": 1e-07, "b": 1e+16, "c": "\u00e9\n\"", "d": [1.0, 0.5, 3], "e": null}"#)
+    }
+
+    @Test func nonFiniteNumbersBecomeNull() {
+        #expect(JSONValue.array([.double(.nan), .double(.infinity)]).description == "[null,null]")
+    }
+
+    @Test func roundTripsThroughTheParser() throws {
+        let text = JSONWriter().string(value)
+        #expect(try JSONParser.parse(text) == value)
+    }
+}
