@@ -47,6 +47,8 @@ let package = Package(
             dependencies: [
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
     ]

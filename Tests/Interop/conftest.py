@@ -88,6 +88,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _stop_all()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """On a failure, attach the tail of every running server's log to the report."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed and call.when in ("setup", "call"):
+        for s in list(_LIVE):
+            tail = s.log_tail(30)
+            if tail:
+                rep.sections.append((f"server log {s.env}:{s.port} (tail)", tail))
+
+
 # ======================================================================================
 # server processes
 # ======================================================================================
@@ -101,6 +113,16 @@ def _stop_all() -> None:
 
 
 atexit.register(_stop_all)
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except Exception:
+            pass
 
 
 def free_port() -> int:
@@ -127,9 +149,11 @@ class Server:
         self.http.trust_env = False
         fd, self.log_path = tempfile.mkstemp(prefix=f"openenv-interop-{env}-{port}-", suffix=".log")
         self._log = os.fdopen(fd, "wb")
+        # Own session (a terminal Ctrl-C reaches pytest, which then stops the server); on
+        # Linux the server also gets SIGTERM if the pytest process dies abruptly.
         self.proc = subprocess.Popen(
             self.cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            cwd=str(REPO), env=proc_env, start_new_session=True,
+            cwd=str(REPO), env=proc_env, start_new_session=True, preexec_fn=_die_with_parent,
         )
         _LIVE.append(self)
 

@@ -261,12 +261,13 @@ def test_ready_reflects_capacity(small_server):
     assert code == 200 and body["status"] == "ready", body
 
     async def go():
-        a = await small_server.ws().__aenter__()
-        b = await small_server.ws().__aenter__()
+        b = None
+        a = await small_server.ws().__aenter__()  # a /ws session takes its slot at connect
         try:
             observation(await rt(a, {"type": "reset", "data": {}}))
             code, body = ready(small_server)
             assert code == 200 and body["status"] == "ready", "one slot is still free"
+            b = await small_server.ws().__aenter__()
             observation(await rt(b, {"type": "reset", "data": {}}))
             code, body = ready(small_server)
             assert code == 503 and body["status"] == "full", body
@@ -277,7 +278,7 @@ def test_ready_reflects_capacity(small_server):
                 assert time.monotonic() < deadline, "/ready stayed 503 after a slot was freed"
                 await asyncio.sleep(0.1)
         finally:
-            await asyncio.gather(a.close(), b.close(), return_exceptions=True)
+            await asyncio.gather(*[w.close() for w in (a, b) if w is not None], return_exceptions=True)
 
     run(go())
 

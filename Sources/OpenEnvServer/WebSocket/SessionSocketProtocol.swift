@@ -12,8 +12,8 @@ struct SessionSocketProtocol: Sendable {
     struct Reply: Sendable {
         var frame: String?
         var closeAfter: Bool
-        /// The session must be destroyed (deadline passed), not merely detached.
-        var destroySession: SessionError?
+        /// The session must be destroyed (a call outlived the deadline), not merely detached.
+        var destroysSession = false
     }
 
     let session: Session
@@ -90,7 +90,7 @@ struct SessionSocketProtocol: Sendable {
             return Self.validationError(failure)
         } catch let error as SessionError {
             if case .deadlineExceeded = error {
-                return Reply(frame: WireFrames.error(error), closeAfter: true, destroySession: error)
+                return Reply(frame: WireFrames.error(error), closeAfter: true, destroysSession: true)
             }
             return Reply(frame: WireFrames.error(error), closeAfter: true)
         } catch {

@@ -51,7 +51,7 @@ struct WebSocketRoutes: Sendable {
             return
         }
         let handler = SessionSocketProtocol(session: session, dispatcher: dispatcher)
-        var ending: SessionError?
+        var sessionBroken = false
         do {
             for try await message in inbound.messages(maxSize: configuration.maxMessageSize * 2) {
                 let reply: SessionSocketProtocol.Reply
@@ -62,16 +62,16 @@ struct WebSocketRoutes: Sendable {
                 case .binary: reply = handler.handleBinary()
                 }
                 if let frame = reply.frame { try await outbound.write(.text(frame)) }
-                if let error = reply.destroySession { ending = error }
+                if reply.destroysSession { sessionBroken = true }
                 if reply.closeAfter { break }
             }
         } catch {
             logger.debug("websocket ended", metadata: ["error": "\(error)"])
         }
-        if attached {
-            if await session.detach(connection) { await registry.destroy(session.id) }
-        } else {
-            await registry.destroy(session.id, reason: ending)
+        // The reply already told the client why; the session's end needs no second frame.
+        let closeRequested = attached ? await session.detach(connection) : false
+        if !attached || sessionBroken || closeRequested {
+            await registry.destroy(session.id)
         }
     }
 
