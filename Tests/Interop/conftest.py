@@ -47,6 +47,8 @@ if SERVER_KIND not in ("swift", "reference"):
     raise RuntimeError(f"OPENENV_INTEROP_SERVER must be 'swift' or 'reference', not {SERVER_KIND!r}")
 IS_REFERENCE = SERVER_KIND == "reference"
 OPENENV_BIN = Path(os.environ.get("OPENENV_BIN") or REPO / ".build" / "debug" / "openenv")
+# the Python server script used with OPENENV_INTEROP_SERVER=reference
+REFERENCE_SCRIPT = Path(os.environ.get("OPENENV_INTEROP_REFERENCE") or HERE / "reference_env.py")
 
 TIMEOUT = float(os.environ.get("OPENENV_INTEROP_TIMEOUT", "10"))  # per request / frame
 STARTUP_TIMEOUT = float(os.environ.get("OPENENV_INTEROP_STARTUP", "30"))
@@ -80,7 +82,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    what = f"{OPENENV_BIN}" if not IS_REFERENCE else f"{HERE / 'reference_env.py'} ({sys.executable})"
+    what = f"{OPENENV_BIN}" if not IS_REFERENCE else f"{REFERENCE_SCRIPT} ({sys.executable})"
     return f"openenv interop: server={SERVER_KIND} -> {what}"
 
 
@@ -285,7 +287,7 @@ def server_command(env: str, port: int, *, max_sessions: Optional[int], session_
     proc_env = dict(os.environ)
     proc_env.pop("OPENENV_MODE", None)
     if IS_REFERENCE:
-        cmd = [sys.executable, str(HERE / "reference_env.py"), "--env", env, "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [sys.executable, str(REFERENCE_SCRIPT), "--env", env, "--host", "127.0.0.1", "--port", str(port)]
         if max_sessions is not None:
             cmd += ["--max-sessions", str(max_sessions)]
         if session_timeout is not None:

@@ -146,7 +146,13 @@ struct JSONRPCDispatcher: Sendable {
         if case .socket(let own) = binding {
             session = own
         } else if case .string(let sid)? = params["session_id"], !sid.isEmpty {
-            do { session = try await registry.lookup(sid) } catch { return rpcError(id, error) }
+            do {
+                let target = try await registry.lookup(sid)
+                if case .webSocket = target.owner { throw SessionError.ownedByAnotherSocket(sid) }
+                session = target
+            } catch {
+                return rpcError(id, error)
+            }
         }
         do {
             if let session { return try await session.run(body) }
