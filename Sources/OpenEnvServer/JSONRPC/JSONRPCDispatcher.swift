@@ -146,9 +146,9 @@ struct JSONRPCDispatcher: Sendable {
         if case .socket(let own) = binding {
             session = own
         } else if case .string(let sid)? = params["session_id"], !sid.isEmpty {
-            do {
+            do throws(SessionError) {
                 let target = try await registry.lookup(sid)
-                if case .webSocket = target.owner { throw SessionError.ownedByAnotherSocket(sid) }
+                if case .webSocket = target.owner { throw .ownedByAnotherSocket(sid) }
                 session = target
             } catch {
                 return rpcError(id, error)
