@@ -9,14 +9,18 @@ let package = Package(
         .library(name: "OpenEnvServer", targets: ["OpenEnvServer"]),
         .library(name: "OpenEnvEnvironments", targets: ["OpenEnvEnvironments"]),
         .executable(name: "openenv", targets: ["openenv"]),
+        .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
+        .executable(name: "rollout-example", targets: ["rollout-example"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .target(name: "OpenEnvCore"),
@@ -24,11 +28,11 @@ let package = Package(
             name: "OpenEnvServer",
             dependencies: [
                 "OpenEnvCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -41,6 +45,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "OpenEnvClient",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .executableTarget(
+            name: "rollout-example",
+            dependencies: ["OpenEnvClient", "OpenEnvCore", "OpenEnvEnvironments"],
+            path: "Examples/Rollout"
+        ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
         .testTarget(
             name: "OpenEnvServerTests",
@@ -49,6 +70,15 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenEnvClientTests",
+            dependencies: [
+                "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ]

@@ -1,7 +1,8 @@
-import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
 import OpenEnvCore
 import ServiceLifecycle
 
@@ -14,8 +15,11 @@ import ServiceLifecycle
 /// try await server.run()   // until SIGINT or SIGTERM
 /// ```
 ///
-/// Shutdown is graceful: new connections are refused, in-flight calls finish, and every
-/// session's environment is closed exactly once before ``run(onListening:)`` returns.
+/// Built directly on SwiftNIO: each connection is a small channel pipeline, and the work of
+/// a request runs in a task that prefers the connection's event loop, so a step crosses no
+/// threads. Shutdown is graceful: the listener closes, every WebSocket gets a close frame
+/// after its message in progress, and every session's environment is closed exactly once
+/// before ``run(onListening:)`` returns. Cancelling the calling task shuts down the same way.
 public struct OpenEnvServer: Sendable {
     public let factory: EnvironmentFactory
     public let configuration: ServerConfiguration
@@ -27,50 +31,92 @@ public struct OpenEnvServer: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGINT/SIGTERM. `onListening` receives the bound port (useful with port 0).
+    /// Runs until SIGINT/SIGTERM (or cancellation). `onListening` receives the bound port
+    /// (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let registry = SessionRegistry(factory: factory, configuration: configuration, logger: logger)
-        let dispatcher = JSONRPCDispatcher(registry: registry, factory: factory)
-
-        var paths: Set<String> = ["/health", "/ready", "/metadata", "/schema", "/openapi.json", "/mcp", "/list_environments", "/ws"]
-        if configuration.mode == .simulation { paths.formUnion(["/reset", "/step", "/state"]) }
-        let router = Router()
-        router.middlewares.add(FastAPIErrorMiddleware(routes: RouteTable(exact: paths, taskSuffixes: TaskRoutes.suffixes)))
-        InfoRoutes(registry: registry, factory: factory, configuration: configuration, dispatcher: dispatcher).register(on: router)
-        TaskRoutes(factory: factory, configuration: configuration).register(on: router)
-        if configuration.mode == .simulation {
-            SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: router)
-        }
-
-        let wsRouter = Router(context: BasicWebSocketRequestContext.self)
-        WebSocketRoutes(registry: registry, dispatcher: dispatcher, configuration: configuration, logger: logger).register(on: wsRouter)
-
-        let ping: AutoPingSetup = configuration.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled
-        let wsConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: configuration.maxMessageSize * 2, autoPing: ping, closeTimeout: .seconds(5))
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfiguration)),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "swift-openenv"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
-
-        await registry.startReaper()
-        let sessions = SessionDrain(registry: registry)
+        let listener = Listener(server: self, onListening: onListening)
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: sessions), .init(service: app)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The routes of the plain HTTP side.
+    func makeRouter(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) -> HTTPRouter {
+        var router = HTTPRouter()
+        InfoRoutes(registry: registry, factory: factory, configuration: configuration, dispatcher: dispatcher).register(on: &router)
+        TaskRoutes(factory: factory, configuration: configuration).register(on: &router)
+        if configuration.mode == .simulation {
+            SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: &router)
+        }
+        router.reserve("/ws")
+        return router
     }
 }
 
-/// Closes every session when the server shuts down (after the HTTP server stopped).
-private struct SessionDrain: Service {
-    let registry: SessionRegistry
+/// Binds the socket, serves until graceful shutdown, then drains.
+private struct Listener: Service {
+    let server: OpenEnvServer
+    let onListening: @Sendable (Int) async -> Void
 
     func run() async throws {
+        let configuration = server.configuration
+        let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger)
+        let dispatcher = JSONRPCDispatcher(registry: registry, factory: server.factory)
+        let router = server.makeRouter(registry: registry, dispatcher: dispatcher)
+        let connections = ConnectionRegistry()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let executors = EventLoopExecutors(group)
+        let limit = configuration.maxMessageSize
+        let ping = configuration.pingInterval.map { TimeAmount.nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) }
+
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: 256)  // accept bursts in one loop tick
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                let executor = executors.executor(for: channel.eventLoop)
+                let http = HTTPConnectionHandler(router: router, bodyLimit: limit, executor: executor)
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: limit * 2, automaticErrorHandling: true,
+                    shouldUpgrade: { channel, head in
+                        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+                        return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == "/mcp" ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, head in
+                        let request = HTTPRequest(head: head, body: [])
+                        let endpoint: any WebSocketEndpoint =
+                            request.path == "/mcp"
+                            ? JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
+                            : SimulationEndpoint(registry: registry, dispatcher: dispatcher, messageLimit: limit, attachTo: request.query["session_id"])
+                        return channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers(
+                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit * 2),
+                                WebSocketConnectionHandler(endpoint: endpoint, executor: executor, pingInterval: ping, registry: connections))
+                        }
+                    })
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                            context.pipeline.syncOperations.removeHandler(http, promise: nil)
+                        }),
+                        withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(http)
+                }
+            }
+
+        let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        await registry.startReaper()
+        await onListening(channel.localAddress?.port ?? configuration.port)
+        server.logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
+
         try? await gracefulShutdown()
+        server.logger.info("shutting down")
+        try? await channel.close()
+        connections.closeAll()
         await registry.drain()
+        // Give close handshakes a moment to complete.
+        for _ in 0..<50 where connections.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
     }
 }

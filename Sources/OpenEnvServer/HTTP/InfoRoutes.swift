@@ -1,4 +1,3 @@
-import Hummingbird
 import OpenEnvCore
 
 /// `/health`, `/ready`, `/metadata`, `/schema`, `/openapi.json` and `POST /mcp`.
@@ -8,23 +7,19 @@ struct InfoRoutes: Sendable {
     let configuration: ServerConfiguration
     let dispatcher: JSONRPCDispatcher
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
-        let metadata = Response.json(factory.info.metadataJSON)
-        let schema = Response.json(factory.schemas.json)
-        let openAPI = Response.json(OpenAPIDocument.make(mode: configuration.mode, info: factory.info))
-        router.get("/health") { _, _ in Response.json(["status": "healthy"]) }
+    func register(on router: inout HTTPRouter) {
+        router.add(.GET, "/health", .constant(.json(["status": "healthy"])))
+        router.add(.GET, "/metadata", .constant(.json(factory.info.metadataJSON)))
+        router.add(.GET, "/schema", .constant(.json(factory.schemas.json)))
+        router.add(.GET, "/openapi.json", .constant(.json(OpenAPIDocument.make(mode: configuration.mode, info: factory.info))))
         router.get("/ready") { _, _ in await ready() }
-        router.get("/metadata") { _, _ in metadata }
-        router.get("/schema") { _, _ in schema }
-        router.get("/openapi.json") { _, _ in openAPI }
         router.post("/mcp") { request, _ in
-            let body = try await request.body.collect(upTo: configuration.maxMessageSize)
-            return Response.json(await dispatcher.handle(raw: body.readableBytesView, binding: .http, parseErrorDetail: false))
+            HTTPResponse.json(await dispatcher.handle(raw: request.body, binding: .http, parseErrorDetail: false))
         }
     }
 
     /// Readiness, distinct from liveness: 503 while draining or with every slot taken.
-    private func ready() async -> Response {
+    private func ready() async -> HTTPResponse {
         var body = await registry.capacityJSON
         if await registry.isDraining {
             body["status"] = "draining"

@@ -1,4 +1,3 @@
-import Hummingbird
 import OpenEnvCore
 
 /// Reads and validates JSON request bodies the way the reference's FastAPI models do.
@@ -6,18 +5,17 @@ enum RequestBody {
     /// The outcome of reading a body: an object, or the 422 to answer with.
     enum Parsed {
         case object(JSONObject)
-        case rejected(Response)
+        case rejected(HTTPResponse)
     }
 
     /// Reads the body as a JSON object; an empty body counts as `{}` when `emptyIsObject`.
-    static func object(_ request: Request, limit: Int, emptyIsObject: Bool) async throws -> Parsed {
-        let buffer = try await request.body.collect(upTo: limit)
-        let bytes = buffer.readableBytesView
+    static func object(_ request: HTTPRequest, emptyIsObject: Bool) -> Parsed {
+        let bytes = request.body
         if bytes.isEmpty {
             if emptyIsObject { return .object([:]) }
             return .rejected(.unprocessable([ValidationIssue(type: "missing", loc: ["body"], msg: "Field required", input: .null)]))
         }
-        let contentType = request.headers[.contentType] ?? ""
+        let contentType = request.headers.first(name: "content-type") ?? ""
         guard contentType.lowercased().contains("json") else {
             return .rejected(.unprocessable([ValidationIssue(
                 type: "model_attributes_type", loc: ["body"],

@@ -1,4 +1,3 @@
-import Hummingbird
 import Logging
 import OpenEnvCore
 
@@ -14,15 +13,15 @@ struct SimulationRoutes: Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
-        router.post("/reset") { request, _ in try await reset(request) }
-        router.post("/step") { request, _ in try await step(request) }
-        router.get("/state") { request, _ in try await state(request) }
+    func register(on router: inout HTTPRouter) {
+        router.post("/reset") { request, _ in await reset(request) }
+        router.post("/step") { request, _ in await step(request) }
+        router.get("/state") { request, _ in await state(request) }
     }
 
-    private func reset(_ request: Request) async throws -> Response {
+    private func reset(_ request: HTTPRequest) async -> HTTPResponse {
         var body: JSONObject
-        switch try await RequestBody.object(request, limit: configuration.maxMessageSize, emptyIsObject: true) {
+        switch RequestBody.object(request, emptyIsObject: true) {
         case .rejected(let response): return response
         case .object(let object): body = object
         }
@@ -37,9 +36,9 @@ struct SimulationRoutes: Sendable {
         return await perform(sessionID: sessionID) { try await $0.reset(arguments).httpPayload }
     }
 
-    private func step(_ request: Request) async throws -> Response {
+    private func step(_ request: HTTPRequest) async -> HTTPResponse {
         let body: JSONObject
-        switch try await RequestBody.object(request, limit: configuration.maxMessageSize, emptyIsObject: true) {
+        switch RequestBody.object(request, emptyIsObject: true) {
         case .rejected(let response): return response
         case .object(let object): body = object
         }
@@ -51,15 +50,15 @@ struct SimulationRoutes: Sendable {
         return await perform(sessionID: body["session_id"]?.stringValue) { try await $0.step(action).httpPayload }
     }
 
-    private func state(_ request: Request) async throws -> Response {
-        let sessionID = request.uri.queryParameters["session_id"].map(String.init)
+    private func state(_ request: HTTPRequest) async -> HTTPResponse {
+        let sessionID = request.query["session_id"]
         return await perform(sessionID: sessionID, countsAsActivity: false) { try await $0.state() }
     }
 
     /// Runs `body` on the addressed session or on a fresh, single-use environment.
     private func perform(
         sessionID: String?, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
-    ) async -> Response {
+    ) async -> HTTPResponse {
         do {
             if let sessionID, !sessionID.isEmpty {
                 let session = try await registry.lookup(sessionID)

@@ -1,4 +1,3 @@
-import Hummingbird
 import OpenEnvCore
 
 /// The openenv 0.10 Task API (spec §1.13): `/list_environments` and the five
@@ -10,11 +9,10 @@ struct TaskRoutes: Sendable {
 
     static let suffixes: Set<String> = ["splits", "tasks", "num_tasks", "task", "task_range"]
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
-        let envName = factory.info.envName
-        router.get("/list_environments") { _, _ in Response.json([.string(envName)]) }
-        router.get("/{env_name}/splits") { _, context in
-            try answer(context.parameters.require("env_name"), method: "list_splits", issues: [])
+    func register(on router: inout HTTPRouter) {
+        router.add(.GET, "/list_environments", .constant(.json([.string(factory.info.envName)])))
+        router.get("/{env_name}/splits") { _, parameters in
+            answer(parameters["env_name"] ?? "", method: "list_splits", issues: [])
         }
         let bodies: [(String, String, [(String, RequestBody.Field)])] = [
             ("tasks", "list_tasks", [("split", .requiredString)]),
@@ -23,20 +21,20 @@ struct TaskRoutes: Sendable {
             ("task_range", "get_task_range", [("split", .requiredString), ("start", .optionalInt), ("stop", .optionalInt)]),
         ]
         for (suffix, method, fields) in bodies {
-            router.post("/{env_name}/\(suffix)") { request, context in
+            router.post("/{env_name}/\(suffix)") { request, parameters in
                 let body: JSONObject
-                switch try await RequestBody.object(request, limit: configuration.maxMessageSize, emptyIsObject: false) {
+                switch RequestBody.object(request, emptyIsObject: false) {
                 case .rejected(let response): return response
                 case .object(let object): body = object
                 }
                 let issues = fields.flatMap { RequestBody.check(body, $0.0, $0.1) }
                     + RequestBody.extraKeys(body, allowed: Set(fields.map(\.0)))
-                return try answer(context.parameters.require("env_name"), method: method, issues: issues)
+                return answer(parameters["env_name"] ?? "", method: method, issues: issues)
             }
         }
     }
 
-    private func answer(_ name: String, method: String, issues: [ValidationIssue]) throws -> Response {
+    private func answer(_ name: String, method: String, issues: [ValidationIssue]) -> HTTPResponse {
         guard issues.isEmpty else { return .unprocessable(issues) }
         guard name.lowercased() == factory.info.envName.lowercased() else {
             return .detail(.string("unknown environment '\(name)'"), status: .notFound)

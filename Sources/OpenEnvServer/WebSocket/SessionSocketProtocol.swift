@@ -27,7 +27,7 @@ struct SessionSocketProtocol: Sendable {
         Reply(frame: WireFrames.error("SESSION_ERROR", "'text'"), closeAfter: true)
     }
 
-    func handle(text: String) async -> Reply {
+    func handle(text: some Collection<UInt8>) async -> Reply {
         let value: JSONValue
         do {
             value = try JSONParser.parse(text)

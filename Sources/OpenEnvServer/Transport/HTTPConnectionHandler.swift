@@ -1,0 +1,92 @@
+import NIOCore
+import NIOHTTP1
+
+/// Serves plain HTTP requests on one connection: collects the body (up to a limit), routes
+/// the request, writes the response in one piece.
+///
+/// NIO's pipelining handler (installed ahead of this one) delivers one request at a time,
+/// so responses stay in order. Constant routes are answered on the event loop; others run
+/// in a task that prefers the connection's event loop, and the response is written back
+/// on it. Lives on its channel's event loop; never touched from elsewhere.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let router: HTTPRouter
+    private let bodyLimit: Int
+    private let executor: EventLoopTaskExecutor?
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var bodyTooLarge = false
+
+    init(router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?) {
+        self.router = router
+        self.bodyLimit = bodyLimit
+        self.executor = executor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = nil
+            bodyTooLarge = false
+        case .body(var chunk):
+            guard !bodyTooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > bodyLimit {
+                bodyTooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if bodyTooLarge {
+                write(.detail("Request body too large", status: .payloadTooLarge), keepAlive: false, context: context)
+                return
+            }
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            body = nil
+            respond(to: HTTPRequest(head: head, body: bytes), keepAlive: head.isKeepAlive, context: context)
+        }
+    }
+
+    private func respond(to request: HTTPRequest, keepAlive: Bool, context: ChannelHandlerContext) {
+        let (handler, parameters) = router.route(request.method, request.path)
+        switch handler {
+        case .constant(let response):
+            write(response, keepAlive: keepAlive, context: context)
+        case .dynamic(let handle):
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task(executorPreference: executor) {
+                let response = await handle(request, parameters)
+                eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.write(response, keepAlive: keepAlive, context: context)
+                }
+            }
+        }
+    }
+
+    private func write(_ response: HTTPResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(4)
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: String(response.body.count))
+        headers.add(name: "server", value: "swift-openenv")
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}

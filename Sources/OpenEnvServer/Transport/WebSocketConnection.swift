@@ -1,0 +1,45 @@
+import NIOCore
+import NIOWebSocket
+
+/// A complete WebSocket message, after fragments were joined.
+enum WebSocketMessage: Sendable {
+    case text(ByteBuffer)
+    case binary
+}
+
+/// The application side of one WebSocket connection.
+///
+/// The connection calls ``open(_:)`` once, then ``receive(_:_:)`` for each message in
+/// order, never two at a time, then ``closed()`` exactly once when the connection is gone.
+/// Conformers may therefore keep per-connection state without locks (they are used
+/// sequentially); they must not touch it from other tasks.
+protocol WebSocketEndpoint: AnyObject, Sendable {
+    /// Sets up the connection; returns `false` to close it (after anything sent).
+    func open(_ socket: SocketWriter) async -> Bool
+    /// Handles one message; returns `false` to close the connection afterwards.
+    func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool
+    /// The connection is gone; release what it held.
+    func closed() async
+}
+
+/// Sends frames on one WebSocket connection from any task. Writes are ordered; a close
+/// sends a close frame (1000) and ends the connection.
+struct SocketWriter: Sendable {
+    let channel: any Channel
+
+    /// Sends one text frame.
+    func send(text bytes: [UInt8]) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
+    }
+
+    /// Sends one text frame.
+    func send(text: String) { send(text: Array(text.utf8)) }
+
+    /// Starts the closing handshake with `code`; the connection ends when the peer answers
+    /// or after a grace period.
+    func close(code: WebSocketErrorCode = .normalClosure) {
+        channel.pipeline.fireUserInboundEventTriggered(WebSocketConnectionHandler.CloseRequest(code: code))
+    }
+}

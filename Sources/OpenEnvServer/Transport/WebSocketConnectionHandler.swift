@@ -1,0 +1,189 @@
+import NIOCore
+import NIOWebSocket
+
+/// Runs one WebSocket connection: control frames (ping, pong, close) on the event loop,
+/// complete messages handed to a ``WebSocketEndpoint`` one at a time, in order.
+///
+/// - Server pings every `pingInterval`; a peer that has not answered a ping by the next one
+///   is disconnected.
+/// - A message over `messageLimit` bytes is handed to the endpoint as oversize
+///   (``WebSocketEndpoint`` decides what to send) — larger ones are refused by the frame
+///   aggregator before this handler sees them.
+/// - The endpoint's ``WebSocketEndpoint/closed()`` runs once, after the message in progress.
+///
+/// Lives on its channel's event loop; tasks call back into it only through `eventLoop.execute`.
+final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// Asks the connection to send a close frame and end (see ``SocketWriter/close(code:)``).
+    struct CloseRequest { var code: WebSocketErrorCode }
+
+    private enum State { case opening, open, closing, closed }
+
+    private let endpoint: any WebSocketEndpoint
+    private let executor: EventLoopTaskExecutor?
+    private let pingInterval: TimeAmount?
+    private let registry: ConnectionRegistry
+    private var state = State.opening
+    private var pending: [WebSocketMessage] = []
+    private var busy = true  // until open() returns
+    private var awaitingPong = false
+    private var pingTask: RepeatedTask?
+    private var closeTimeout: Scheduled<Void>?
+    private var endpointClosed = false
+    private var channelGone = false
+
+    init(endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, pingInterval: TimeAmount?, registry: ConnectionRegistry) {
+        self.endpoint = endpoint
+        self.executor = executor
+        self.pingInterval = pingInterval
+        self.registry = registry
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        registry.add(context.channel)
+        let socket = SocketWriter(channel: context.channel)
+        let endpoint = self.endpoint
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task(executorPreference: executor) {
+            let keepOpen = await endpoint.open(socket)
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.busy = false
+                if !keepOpen { handler.startClosing(context: context, code: .normalClosure) }
+                handler.drain(context: context)
+            }
+        }
+        if let pingInterval {
+            pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: pingInterval, delay: pingInterval) { _ in
+                let (handler, context) = bound.value
+                handler.ping(context: context)
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            enqueue(.text(frame.unmaskedData), context: context)
+        case .binary:
+            enqueue(.binary, context: context)
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .pong:
+            awaitingPong = false
+        case .connectionClose:
+            receivedClose(context: context, frame: frame)
+        default:
+            break
+        }
+    }
+
+    private func enqueue(_ message: WebSocketMessage, context: ChannelHandlerContext) {
+        guard state == .opening || state == .open else { return }
+        pending.append(message)
+        drain(context: context)
+    }
+
+    /// Hands the next message to the endpoint when none is in progress.
+    private func drain(context: ChannelHandlerContext) {
+        if state == .opening, !busy { state = .open }
+        guard !busy else { return }
+        guard state == .open, !pending.isEmpty else {
+            if state == .closed || channelGone { finishEndpoint() }
+            return
+        }
+        busy = true
+        let message = pending.removeFirst()
+        let socket = SocketWriter(channel: context.channel)
+        let endpoint = self.endpoint
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task(executorPreference: executor) {
+            let keepOpen = await endpoint.receive(message, socket)
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.busy = false
+                if !keepOpen { handler.startClosing(context: context, code: .normalClosure) }
+                handler.drain(context: context)
+            }
+        }
+    }
+
+    private func ping(context: ChannelHandlerContext) {
+        guard state == .open || state == .opening else { return }
+        if awaitingPong {
+            // The peer missed a whole period: treat it as gone.
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        awaitingPong = true
+        var data = context.channel.allocator.buffer(capacity: 8)
+        data.writeInteger(UInt64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds))
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: data)), promise: nil)
+    }
+
+    private func receivedClose(context: ChannelHandlerContext, frame: WebSocketFrame) {
+        switch state {
+        case .closing:
+            // The peer answered our close: the handshake is complete.
+            state = .closed
+            context.close(promise: nil)
+        case .opening, .open:
+            state = .closed
+            pending.removeAll()
+            var data = frame.unmaskedData
+            let code = data.readSlice(length: 2) ?? ByteBuffer()
+            let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+        case .closed:
+            break
+        }
+    }
+
+    /// Sends a close frame and gives the peer five seconds to answer.
+    private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+        guard state == .opening || state == .open else { return }
+        state = .closing
+        pending.removeAll()
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        closeTimeout = context.eventLoop.scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let request = event as? CloseRequest {
+            startClosing(context: context, code: request.code)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        channelGone = true
+        state = .closed
+        pending.removeAll()
+        pingTask?.cancel()
+        closeTimeout?.cancel()
+        registry.remove(context.channel)
+        if !busy { finishEndpoint() }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func finishEndpoint() {
+        guard !endpointClosed, channelGone else { return }
+        endpointClosed = true
+        let endpoint = self.endpoint
+        Task(executorPreference: executor) { await endpoint.closed() }
+    }
+}

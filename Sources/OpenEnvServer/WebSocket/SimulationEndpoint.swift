@@ -1,0 +1,78 @@
+import NIOCore
+import OpenEnvCore
+
+/// `/ws`: one connection bound to one session (spec §2). Without `session_id` the
+/// connection creates and owns a session; with one it attaches to an HTTP-created session.
+///
+/// Used sequentially by its connection (see ``WebSocketEndpoint``), so its state needs no lock.
+final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
+    private let registry: SessionRegistry
+    private let dispatcher: JSONRPCDispatcher
+    private let messageLimit: Int
+    private let requestedSession: String?
+    private let connection = ConnectionID.next()
+    private var session: Session?
+    private var attached = false
+    private var finished = false
+
+    init(registry: SessionRegistry, dispatcher: JSONRPCDispatcher, messageLimit: Int, attachTo sessionID: String?) {
+        self.registry = registry
+        self.dispatcher = dispatcher
+        self.messageLimit = messageLimit
+        requestedSession = sessionID.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func open(_ socket: SocketWriter) async -> Bool {
+        let kicker: SocketKicker = { reason in
+            if let reason { socket.send(text: WireFrames.error(reason)) }
+            socket.close()
+        }
+        do {
+            if let requestedSession {
+                let session = try await registry.lookup(requestedSession)
+                try await session.attach(connection, kicker: kicker)
+                self.session = session
+                attached = true
+            } else {
+                let session = try await registry.create(owner: .webSocket(connection))
+                await session.bindOwnerSocket(connection, kicker: kicker)
+                self.session = session
+            }
+            return true
+        } catch {
+            socket.send(text: WireFrames.error(error))
+            return false
+        }
+    }
+
+    func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
+        guard let session, !finished else { return false }
+        let handler = SessionSocketProtocol(session: session, dispatcher: dispatcher)
+        let reply: SessionSocketProtocol.Reply
+        switch message {
+        case .binary:
+            reply = handler.handleBinary()
+        case .text(let buffer) where buffer.readableBytes > messageLimit:
+            reply = .init(
+                frame: WireFrames.error("MESSAGE_TOO_LARGE", "Message of \(buffer.readableBytes) bytes exceeds the server's limit of \(messageLimit) bytes"),
+                closeAfter: true)
+        case .text(let buffer):
+            reply = await handler.handle(text: buffer.readableBytesView)
+        }
+        if let frame = reply.frame { socket.send(text: frame) }
+        guard reply.closeAfter else { return true }
+        await finish(destroy: reply.destroysSession)
+        return false
+    }
+
+    func closed() async { await finish(destroy: false) }
+
+    /// Releases the session once: an owned session is destroyed, an attached one detached
+    /// (and destroyed if a close was requested meanwhile, or `destroy` is set).
+    private func finish(destroy: Bool) async {
+        guard !finished, let session else { return }
+        finished = true
+        let closeRequested = attached ? await session.detach(connection) : false
+        if !attached || destroy || closeRequested { await registry.destroy(session.id) }
+    }
+}
