@@ -516,8 +516,10 @@ def test_grid_walk_to_goal(grid_server):
                 assert d["reward"] == (1.0 if last else 0.0)
             s = await ws_state(ws)
             assert s["reached_goal"] is True and s["step_count"] == len(moves) and s["episode_id"] == "walk"
-            # after done: the agent stays, reward 0.0, done true, steps still count
-            d = observation(await rt(ws, {"type": "step", "data": {"action": "UP"}}))
+            # after done: the agent stays (even for a move that is not into a wall),
+            # reward 0.0, done true, steps still count
+            move = "DOWN" if goal[0] < 4 else "UP"
+            d = observation(await rt(ws, {"type": "step", "data": {"action": move}}))
             assert grid_obs(d)[0] == goal and d["reward"] == 0.0 and d["done"] is True
             assert (await ws_state(ws))["step_count"] == len(moves) + 1
             # reset starts over
