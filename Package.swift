@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "OpenEnvServer", targets: ["OpenEnvServer"]),
         .library(name: "OpenEnvEnvironments", targets: ["OpenEnvEnvironments"]),
         .executable(name: "openenv", targets: ["openenv"]),
+        .library(name: "OpenEnvBench", targets: ["OpenEnvBench"]),
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
     ],
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(name: "OpenEnvCore"),
@@ -37,10 +39,20 @@ let package = Package(
             ]
         ),
         .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"]),
+        .target(
+            name: "OpenEnvBench",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "openenv",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,10 +62,13 @@ let package = Package(
             dependencies: [
                 "OpenEnvCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),

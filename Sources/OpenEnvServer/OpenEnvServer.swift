@@ -86,10 +86,14 @@ private struct Listener: Service {
                     },
                     upgradePipelineHandler: { channel, head in
                         let request = HTTPRequest(head: head, body: [])
-                        let endpoint: any WebSocketEndpoint =
-                            request.path == "/mcp"
-                            ? JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
-                            : SimulationEndpoint(registry: registry, dispatcher: dispatcher, messageLimit: limit, attachTo: request.query["session_id"])
+                        let endpoint: any WebSocketEndpoint
+                        if configuration.echoFramesOnly {
+                            endpoint = FrameEchoEndpoint()
+                        } else if request.path == "/mcp" {
+                            endpoint = JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
+                        } else {
+                            endpoint = SimulationEndpoint(registry: registry, dispatcher: dispatcher, messageLimit: limit, attachTo: request.query["session_id"])
+                        }
                         return channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandlers(
                                 NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit * 2),

@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest accepted WebSocket message and HTTP body, in bytes. Default 16 MiB (the
     /// reference's uvicorn limit).
     public var maxMessageSize: Int
+    /// Benchmark floor only: `/ws` echoes every frame back, with no session or environment.
+    public var echoFramesOnly = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,

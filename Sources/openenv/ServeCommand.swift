@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest WebSocket message or HTTP body accepted, in bytes.")
     var maxMessageSize = 16 * 1024 * 1024
 
+    @Flag(help: ArgumentHelp("Benchmark floor: /ws echoes every frame back without sessions (the transport's own cost).", visibility: .hidden))
+    var transportFloor = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -76,10 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let configuration = ServerConfiguration(
+        var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval),
             stepTimeout: Self.duration(stepTimeout), maxMessageSize: maxMessageSize)
+        settings.echoFramesOnly = transportFloor
+        let configuration = settings
         let server = OpenEnvServer(factory: entry.factory, configuration: configuration, logger: Logger(label: "openenv"))
         let name = environment
         let host = self.host

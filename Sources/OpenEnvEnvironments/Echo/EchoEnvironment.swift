@@ -14,10 +14,11 @@ public actor EchoEnvironment: Environment, ToolProviding {
         name: "EchoEnvironment", envName: "echo_env", description: "EchoEnvironment environment",
         defaultMaxSessions: 1024)
 
-    public let toolbox: Toolbox
+    /// The tools hold no per-session state, so every session shares one toolbox.
+    public nonisolated var toolbox: Toolbox { Self.tools }
     public private(set) var state = BasicState()
 
-    public init() {
+    private static let tools: Toolbox = {
         var toolbox = Toolbox()
         // The names are fixed and valid; registration cannot fail.
         try! toolbox.register("echo_message", description: "Echo back the provided message.") { (arguments: MessageArguments) in
@@ -27,7 +28,10 @@ public actor EchoEnvironment: Environment, ToolProviding {
             (arguments: MessageArguments) in
             EchoedMessage(message: arguments.message, length: arguments.message.count)
         }
-        self.toolbox = toolbox
+        return toolbox
+    }()
+
+    public init() {
         state = BasicState(episodeID: UUIDString.random())
     }
 

@@ -1,0 +1,16 @@
+import NIOCore
+
+/// `/ws` with ``ServerConfiguration/echoFramesOnly``: answers every text frame with the
+/// frame itself, with no session or environment. It measures the transport alone — the
+/// floor that the benchmark compares real steps with.
+final class FrameEchoEndpoint: WebSocketEndpoint {
+    func open(_ socket: SocketWriter) async -> Bool { true }
+
+    func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
+        guard case .text(let buffer) = message else { return false }
+        socket.send(text: Array(buffer.readableBytesView))
+        return true
+    }
+
+    func closed() async {}
+}
