@@ -1,0 +1,1 @@
+@main struct Rollout { static func main() {} }
