@@ -307,14 +307,10 @@ def server_command(env: str, port: int, *, max_sessions: Optional[int], session_
     return cmd, proc_env
 
 
-def start_server(env: str, *, max_sessions: Optional[int] = DEFAULT_MAX_SESSIONS,
-                 session_timeout: Optional[float] = None, mode: Optional[str] = None,
-                 extra_args: Sequence[str] = ()) -> Server:
-    """Start a server and wait for /health. The caller must call .stop() (fixtures do).
-
-    `extra_args` are appended to the Swift command line (e.g. ["--step-timeout", "5"]);
-    the reference server does not take them.
-    """
+def launch_server(env: str, *, max_sessions: Optional[int] = DEFAULT_MAX_SESSIONS,
+                  session_timeout: Optional[float] = None, mode: Optional[str] = None,
+                  extra_args: Sequence[str] = ()) -> Server:
+    """Start a server process on a free port without waiting for it (see await_server)."""
     if not IS_REFERENCE and not os.access(OPENENV_BIN, os.X_OK):
         pytest.exit(
             f"Swift server binary not found or not executable: {OPENENV_BIN}\n"
@@ -324,40 +320,90 @@ def start_server(env: str, *, max_sessions: Optional[int] = DEFAULT_MAX_SESSIONS
         )
     if IS_REFERENCE and extra_args:
         raise ValueError(f"the reference server takes no extra args: {extra_args}")
-    options = {"max_sessions": max_sessions, "session_timeout": session_timeout, "mode": mode, "extra_args": list(extra_args)}
-    last: Optional[ServerStartError] = None
-    for _attempt in range(3):
-        port = free_port()
-        cmd, proc_env = server_command(env, port, max_sessions=max_sessions, session_timeout=session_timeout,
-                                       mode=mode, extra_args=extra_args)
-        server = Server(env, port, cmd, proc_env, options)
+    options = {"max_sessions": max_sessions, "session_timeout": session_timeout, "mode": mode,
+               "extra_args": list(extra_args)}
+    port = free_port()
+    cmd, proc_env = server_command(env, port, max_sessions=max_sessions, session_timeout=session_timeout,
+                                   mode=mode, extra_args=extra_args)
+    return Server(env, port, cmd, proc_env, options)
+
+
+def await_server(server: Server) -> Server:
+    """Wait for /health of a launched server; relaunch on another port if the port was
+    taken meanwhile; fail the test (with the server's log) if it does not come up."""
+    for attempt in range(3):
         try:
             server.wait_ready()
             return server
         except ServerStartError as e:
             text = str(e)
             server.stop()
-            last = e
-            if "address already in use" in text.lower() or "eaddrinuse" in text.lower():
-                continue  # lost the race for the port: try another one
-            break
-    assert last is not None
-    pytest.fail(str(last), pytrace=False)
-    raise AssertionError  # unreachable
+            clash = "address already in use" in text.lower() or "eaddrinuse" in text.lower()
+            if clash and attempt < 2:  # lost the race for the port: try another one
+                server = launch_server(server.env, **server.options)
+                continue
+            pytest.fail(text, pytrace=False)
+    raise AssertionError("unreachable")
+
+
+def start_server(env: str, *, max_sessions: Optional[int] = DEFAULT_MAX_SESSIONS,
+                 session_timeout: Optional[float] = None, mode: Optional[str] = None,
+                 extra_args: Sequence[str] = ()) -> Server:
+    """Start a server and wait for /health. The caller must call .stop() (fixtures do).
+
+    `extra_args` are appended to the Swift command line (e.g. ["--step-timeout", "5"]);
+    the reference server does not take them.
+    """
+    return await_server(launch_server(env, max_sessions=max_sessions, session_timeout=session_timeout,
+                                      mode=mode, extra_args=extra_args))
+
+
+class ServerPool:
+    """Servers of one configuration, launched together up front (the Python reference takes
+    seconds to start) and awaited on first use. `get(env)` returns a ready server; `stop()`
+    stops them all."""
+
+    def __init__(self, envs: Sequence[str], **options: Any):
+        self.options = options
+        self.pending: Dict[str, Server] = {e: launch_server(e, **options) for e in envs}
+        self.ready: Dict[str, Server] = {}
+
+    def get(self, env: str) -> Server:
+        if env not in self.ready:
+            s = self.pending.pop(env, None) or launch_server(env, **self.options)
+            self.ready[env] = await_server(s)
+        return self.ready[env]
+
+    def stop(self) -> None:
+        for s in [*self.pending.values(), *self.ready.values()]:
+            s.stop()
+        self.pending.clear()
+        self.ready.clear()
 
 
 @pytest.fixture(scope="module")
-def echo_server() -> Iterator[Server]:
-    s = start_server("echo")
-    yield s
-    s.stop()
+def _module_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
+    """The module's default echo and grid servers: the ones its selected tests use are
+    launched together on first use and stopped when the module is done."""
+    names: set = set()
+    for item in request.session.items:
+        if getattr(item, "module", None) is request.module:
+            names.update(getattr(item, "fixturenames", ()))
+    pool = ServerPool([e for e in ("echo", "grid") if {f"{e}_server", "env_server"} & names])
+    try:
+        yield pool
+    finally:
+        pool.stop()
 
 
 @pytest.fixture(scope="module")
-def grid_server() -> Iterator[Server]:
-    s = start_server("grid")
-    yield s
-    s.stop()
+def echo_server(_module_servers: ServerPool) -> Server:
+    return _module_servers.get("echo")
+
+
+@pytest.fixture(scope="module")
+def grid_server(_module_servers: ServerPool) -> Server:
+    return _module_servers.get("grid")
 
 
 @pytest.fixture(scope="module", params=["echo", "grid"])

@@ -10,7 +10,7 @@ import sys
 import pytest
 from openenv.core.mcp_client import MCPToolClient
 
-from conftest import ENV_NAMES, run, start_server, valid_action
+from conftest import ENV_NAMES, ServerPool, run, valid_action
 
 CRITERIA = {
     "openapi_version_available", "health_endpoint", "metadata_endpoint",
@@ -20,11 +20,18 @@ SIMULATION_ONLY = {"/reset", "/step", "/state"}
 ALWAYS = {"/health", "/metadata", "/schema", "/mcp", "/list_environments"}
 
 
+@pytest.fixture(scope="module")
+def _production_pool():
+    pool = ServerPool(["echo", "grid"], mode="production")
+    try:
+        yield pool
+    finally:
+        pool.stop()
+
+
 @pytest.fixture(scope="module", params=["echo", "grid"])
-def production_server(request):
-    s = start_server(request.param, mode="production")
-    yield s
-    s.stop()
+def production_server(request, _production_pool):
+    return _production_pool.get(request.param)
 
 
 def validate(server) -> dict:
