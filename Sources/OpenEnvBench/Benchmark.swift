@@ -27,6 +27,9 @@ public struct BenchConfiguration: Sendable {
     public var serverPID: Int32?
     /// Upper bound on the measured phase; connections still running are cut off.
     public var maxSeconds: Double
+    /// HTTP mode: create a session per connection (`openenv/session/create`) and send its
+    /// id with every reset and step (stateful HTTP, a swift-openenv extension).
+    public var httpSessions = false
 
     public init(target: BenchTarget, mode: Mode, concurrency: Int, steps: Int, warmup: Int = 0, action: JSONValue? = nil,
                 serverPID: Int32? = nil, maxSeconds: Double = 300) {
@@ -77,7 +80,6 @@ public enum Benchmark {
         if let given = configuration.action { action = given } else { action = try await ActionSynthesizer.action(for: configuration.target, group: group) }
         let coordinator = LoadCoordinator(connections: configuration.concurrency)
         let stepFrame = JSONWriter().bytes(["type": "step", "data": action])
-        let stepBody = JSONWriter().bytes(["action": action])
         let steps = configuration.mode == .hold ? 1 : configuration.steps
         let idleRSS = configuration.serverPID.flatMap { ProcessStats.sample(pid: $0) }?.rssBytes ?? 0
 
@@ -94,8 +96,9 @@ public enum Benchmark {
                     })
                 case .http:
                     let (target, warmup) = (configuration.target, configuration.warmup)
+                    let sessionID = configuration.httpSessions ? try await createSession(target, group: group) : nil
                     channels.append(try await connector.http {
-                        HTTPLoadHandler(target: target, stepBody: stepBody, steps: steps, warmup: warmup, coordinator: coordinator)
+                        HTTPLoadHandler(target: target, action: action, sessionID: sessionID, steps: steps, warmup: warmup, coordinator: coordinator)
                     })
                 }
             } catch {
@@ -166,6 +169,16 @@ public enum Benchmark {
             result.holdRSS = (idleRSS, heldRSS, afterStepRSS, afterCloseRSS)
         }
         return result
+    }
+
+    /// Creates an HTTP session with `openenv/session/create`.
+    static func createSession(_ target: BenchTarget, group: any EventLoopGroup) async throws -> String {
+        let request = JSONWriter().bytes(["jsonrpc": "2.0", "method": "openenv/session/create", "params": [:], "id": 1])
+        let (_, body) = try await OneShotHTTP.request(target, method: .POST, path: "/mcp", body: request, group: group)
+        guard let id = (try? JSONParser.parse(body))?["result"]?["session_id"]?.stringValue else {
+            throw BenchError.badResponse("openenv/session/create: \(String(decoding: body, as: UTF8.self))")
+        }
+        return id
     }
 
     static func ownCPUSeconds() -> Double {

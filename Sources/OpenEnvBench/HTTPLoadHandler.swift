@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import OpenEnvCore
 
 /// Drives one keep-alive HTTP connection for a benchmark: `POST /reset {}`, warm-up, then
 /// (when the coordinator says go) `steps` × `POST /step`, timing each response.
@@ -11,6 +12,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
 
     private let target: BenchTarget
     private let stepBody: [UInt8]
+    private let resetBody: [UInt8]
     private let steps: Int
     private let warmup: Int
     private let coordinator: LoadCoordinator
@@ -21,9 +23,18 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var reported = false
 
-    init(target: BenchTarget, stepBody: [UInt8], steps: Int, warmup: Int, coordinator: LoadCoordinator) {
+    /// With `sessionID`, reset and steps address that HTTP-created session (swift-openenv's
+    /// stateful HTTP); without, they are the reference's stateless calls.
+    init(target: BenchTarget, action: JSONValue, sessionID: String?, steps: Int, warmup: Int, coordinator: LoadCoordinator) {
         self.target = target
-        self.stepBody = stepBody
+        var step: JSONObject = ["action": action]
+        var reset = JSONObject()
+        if let sessionID {
+            step["session_id"] = .string(sessionID)
+            reset["session_id"] = .string(sessionID)
+        }
+        stepBody = JSONWriter().bytes(.object(step))
+        resetBody = JSONWriter().bytes(.object(reset))
         self.steps = steps
         self.warmup = warmup
         self.coordinator = coordinator
@@ -32,7 +43,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
-        post("/reset", Array("{}".utf8), context: context)
+        post("/reset", resetBody, context: context)
     }
 
     private func post(_ path: String, _ body: [UInt8], context: ChannelHandlerContext) {

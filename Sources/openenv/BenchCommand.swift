@@ -37,6 +37,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Upper bound on the measured phase, in seconds.")
     var maxSeconds: Double = 300
 
+    @Flag(help: "HTTP mode: give each connection its own session (openenv/session/create) and send its id with every reset and step. swift-openenv servers only.")
+    var httpSessions = false
+
     @Flag(help: "Print the result as one JSON object instead of text.")
     var json = false
 
@@ -58,9 +61,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let target: BenchTarget
         do { target = try BenchTarget(url: url) } catch { throw ValidationError(error.description) }
-        let configuration = BenchConfiguration(
+        var configuration = BenchConfiguration(
             target: target, mode: mode, concurrency: concurrency, steps: steps, warmup: warmup, action: parsedAction,
             serverPID: serverPID, maxSeconds: maxSeconds)
+        configuration.httpSessions = httpSessions
         let interactive = isatty(2) == 1
         let result = try await Benchmark.run(configuration, progress: interactive ? Self.showProgress : nil)
         if interactive { Self.showProgress("") }

@@ -75,7 +75,13 @@ final class DecodingState {
     private struct Visit {
         var path: [JSONValue]
         var object: JSONObject
-        var read: Set<String>
+        /// Bit i set: member i was read (objects of up to 64 members; larger ones use `readKeys`).
+        var readMask: UInt64 = 0
+        var readKeys: Set<String> = []
+
+        func wasRead(_ index: Int) -> Bool {
+            index < 64 ? readMask & (1 << UInt64(index)) != 0 : readKeys.contains(object[index].key)
+        }
     }
 
     private var visits: [Visit] = []
@@ -86,23 +92,31 @@ final class DecodingState {
     }
 
     func register(_ object: JSONObject, path: [JSONValue]) -> Int {
-        visits.append(Visit(path: path, object: object, read: []))
+        visits.append(Visit(path: path, object: object))
         return visits.count - 1
     }
 
-    func markRead(_ key: String, visit: Int) { visits[visit].read.insert(key) }
+    /// Looks `key` up in the visited object and records that it was asked for.
+    func read(_ key: String, visit: Int) -> JSONValue? {
+        let members = visits[visit].object.members
+        for index in members.indices where members[index].key == key {
+            if index < 64 { visits[visit].readMask |= 1 << UInt64(index) } else { visits[visit].readKeys.insert(key) }
+            return members[index].value
+        }
+        return nil
+    }
 
     /// Members no container asked for. A value decoded through several containers (a
     /// type reading a discriminator, then its payload) counts the reads of all of them.
     func extraKeyIssues() -> [ValidationIssue] {
-        var readByPath: [[JSONValue]: Set<String>] = [:]
-        for visit in visits { readByPath[visit.path, default: []].formUnion(visit.read) }
-        var reported: Set<[JSONValue]> = []
         var issues: [ValidationIssue] = []
-        for visit in visits where !reported.contains(visit.path) {
-            reported.insert(visit.path)
-            let read = readByPath[visit.path] ?? []
-            for member in visit.object where !read.contains(member.key) {
+        for (n, visit) in visits.enumerated() {
+            // A value decoded through several containers (a discriminator, then its payload)
+            // counts the reads of all of them; report each path once.
+            if visits[..<n].contains(where: { $0.path == visit.path }) { continue }
+            let twins = visits[n...].filter { $0.path == visit.path }
+            for index in visit.object.indices where !twins.contains(where: { $0.wasRead(index) }) {
+                let member = visit.object[index]
                 issues.append(ValidationIssue(
                     type: "extra_forbidden", loc: visit.path + [.string(member.key)],
                     msg: "Extra inputs are not permitted", input: member.value))
@@ -112,15 +126,28 @@ final class DecodingState {
     }
 
     func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, path: [JSONValue]) throws -> T {
-        if T.self == JSONValue.self { return value as! T }
+        try decode(T.self, from: value, at: path)
+    }
+
+    /// Decodes `T`; `path` is only evaluated for nested containers and errors, so leaves
+    /// cost no path allocation.
+    func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, at path: @autoclosure () -> [JSONValue]) throws -> T {
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
+        if T.self == String.self {
+            guard case .string(let s) = value else { throw Self.typeIssue("string_type", "Input should be a valid string", value, path()) }
+            return unsafeBitCast(s, to: T.self)
+        }
+        if T.self == Int.self {
+            if case .int(let i) = value { return unsafeBitCast(i, to: T.self) }
+            return unsafeBitCast(try decodeInt(value, path()), to: T.self)
+        }
+        if T.self == Double.self { return unsafeBitCast(try decodeDouble(value, path()), to: T.self) }
+        if T.self == Bool.self { return unsafeBitCast(try decodeBool(value, path()), to: T.self) }
+        let path = path()
         if T.self == JSONObject.self {
             guard case .object(let object) = value else { throw Self.typeIssue("dict_type", "Input should be a valid dictionary", value, path) }
-            return object as! T
+            return unsafeBitCast(object, to: T.self)
         }
-        if T.self == String.self { return try decodeString(value, path) as! T }
-        if T.self == Int.self { return try decodeInt(value, path) as! T }
-        if T.self == Double.self { return try decodeDouble(value, path) as! T }
-        if T.self == Bool.self { return try decodeBool(value, path) as! T }
         if let enumType = T.self as? any (CaseIterable & RawRepresentable).Type,
             let decoded = try Self.decodeLiteral(enumType, value, path) as? T
         {
@@ -266,8 +293,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func lookup(_ key: Key) -> (String, JSONValue?) {
         let name = wireName(key)
-        state.markRead(name, visit: visit)
-        return (name, object[name])
+        return (name, state.read(name, visit: visit))
     }
 
     func contains(_ key: Key) -> Bool {
@@ -285,13 +311,13 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         guard let value else {
             throw ValidationIssue(type: "missing", loc: path + [.string(name)], msg: "Field required", input: .object(object))
         }
-        return try state.decode(T.self, from: value, path: path + [.string(name)])
+        return try state.decode(T.self, from: value, at: path + [.string(name)])
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         let (name, value) = lookup(key)
         guard let value, value != .null else { return nil }
-        return try state.decode(T.self, from: value, path: path + [.string(name)])
+        return try state.decode(T.self, from: value, at: path + [.string(name)])
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

@@ -34,13 +34,14 @@ private final class EncodingBox {
     }
 
     static func convert<T: Encodable>(_ value: T, options: JSONValueEncoder, codingPath: [any CodingKey]) throws -> JSONValue {
+        // Metatype comparisons are cheap; they spare a dynamic cast for the common leaves.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .int(unsafeBitCast(value, to: Int.self)) }
+        if T.self == Double.self { return .double(unsafeBitCast(value, to: Double.self)) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: JSONValue.self) }
+        if T.self == JSONObject.self { return .object(unsafeBitCast(value, to: JSONObject.self)) }
         switch value {
-        case let v as JSONValue: return v
-        case let v as JSONObject: return .object(v)
-        case let v as String: return .string(v)
-        case let v as Bool: return .bool(v)
-        case let v as Int: return .int(v)
-        case let v as Double: return .double(v)
         case let v as Float: return .double(Double(v))
         case let v as any StringKeyedDictionaryEncodable:
             return .object(try v.encodeMembers(options: options, codingPath: codingPath))
@@ -98,7 +99,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encodeNil(forKey key: Key) throws { set(.null, for: key) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        set(try EncodingBox.convert(value, options: box.options, codingPath: codingPath + [key]), for: key)
+        set(try EncodingBox.convert(value, options: box.options, codingPath: codingPath), for: key)
     }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else if !box.options.omitNilOptionals { set(.null, for: key) }
@@ -143,7 +144,7 @@ private struct DeferredKeyedContainer<Key: CodingKey>: KeyedEncodingContainerPro
     }
     mutating func encodeNil(forKey key: Key) throws { set(.null, for: key) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        set(try EncodingBox.convert(value, options: box.options, codingPath: codingPath + [key]), for: key)
+        set(try EncodingBox.convert(value, options: box.options, codingPath: codingPath), for: key)
     }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         fatalError("doubly nested encoding containers are not supported by JSONValueEncoder")

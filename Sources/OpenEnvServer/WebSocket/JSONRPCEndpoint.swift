@@ -19,8 +19,8 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
         self.dispatcher = dispatcher
     }
 
-    private func error(_ code: Int, _ message: String, data: JSONValue = .null) -> String {
-        writer.string(JSONRPCDispatcher.error(.null, code, message, data: data))
+    private func error(_ code: Int, _ message: String, data: JSONValue = .null) -> [UInt8] {
+        writer.bytes(JSONRPCDispatcher.error(.null, code, message, data: data))
     }
 
     func open(_ socket: SocketWriter) async -> Bool {
@@ -28,7 +28,7 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
             let session = try await registry.create(owner: .webSocket(connection))
             let writer = self.writer
             await session.bindOwnerSocket(connection) { reason in
-                if let reason { socket.send(text: writer.string(JSONRPCDispatcher.error(.null, -32000, reason.description))) }
+                if let reason { socket.send(text: writer.bytes(JSONRPCDispatcher.error(.null, -32000, reason.description))) }
                 socket.close()
             }
             self.session = session
@@ -58,7 +58,7 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
             await finish()
             return false
         }
-        socket.send(text: writer.string(await dispatcher.handle(request: request, binding: .socket(session))))
+        socket.send(text: writer.bytes(await dispatcher.handle(request: request, binding: .socket(session))))
         return true
     }
 

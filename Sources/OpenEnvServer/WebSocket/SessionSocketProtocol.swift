@@ -10,7 +10,7 @@ import OpenEnvCore
 struct SessionSocketProtocol: Sendable {
     /// What to do after a frame.
     struct Reply: Sendable {
-        var frame: String?
+        var frame: [UInt8]?
         var closeAfter: Bool
         /// The session must be destroyed (a call outlived the deadline), not merely detached.
         var destroysSession = false
@@ -82,7 +82,7 @@ struct SessionSocketProtocol: Sendable {
 
     private func call(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue,
-        frame: (JSONValue) -> String
+        frame: (JSONValue) -> [UInt8]
     ) async -> Reply {
         do {
             return Reply(frame: frame(try await session.run(countsAsActivity: countsAsActivity, body)), closeAfter: false)
