@@ -79,6 +79,13 @@ let package = Package(
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
         .testTarget(
+            name: "OpenEnvBenchTests",
+            dependencies: [
+                "OpenEnvBench", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "OpenEnvServerTests",
             dependencies: [
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",

@@ -22,7 +22,10 @@ struct Connector: Sendable {
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    // Frames the server sends right after the 101 (a capacity refusal) may share
+                    // its packet: forward them to the WebSocket handlers, never drop them.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes,
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { context in
                             context.pipeline.syncOperations.removeHandler(request, promise: nil)
                         }))

@@ -1,0 +1,79 @@
+import Logging
+import OpenEnvBench
+import OpenEnvCore
+import OpenEnvEnvironments
+import OpenEnvServer
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a server in-process on a free port for `body`, then shuts it down.
+private func withServer<T: Sendable>(
+    _ factory: EnvironmentFactory, maxSessions: Int? = nil, _ body: @Sendable (String) async throws -> T
+) async throws -> T {
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: "bench.test")
+    logger.logLevel = .critical
+    let server = OpenEnvServer(factory: factory, configuration: ServerConfiguration(port: 0, maxSessions: maxSessions), logger: logger)
+    let task = Task { try await server.run { continuation.yield($0) } }
+    var iterator = ports.makeAsyncIterator()
+    let port = await iterator.next()!
+    defer { task.cancel() }
+    let result = try await body("http://127.0.0.1:\(port)")
+    task.cancel()
+    _ = await task.result
+    return result
+}
+
+@Suite(.serialized) struct BenchmarkTests {
+    @Test func refusesTargetsOffThisMachine() throws {
+        #expect(throws: BenchError.self) { try BenchTarget(url: "http://10.0.0.1:8000") }
+        #expect(throws: BenchError.self) { try BenchTarget(url: "https://127.0.0.1:8000") }
+        #expect(throws: BenchError.self) { try BenchTarget(url: "http://example.com:80") }
+        #expect(try BenchTarget(url: "http://127.0.0.1:8000/").port == 8000)
+    }
+
+    @Test func webSocketRunCompletesEveryStepAndMeasuresTheServer() async throws {
+        let result = try await withServer(EnvironmentFactory { GridEnvironment() }) { url in
+            try await Benchmark.run(BenchConfiguration(
+                target: try BenchTarget(url: url), mode: .ws, concurrency: 4, steps: 50, warmup: 2, serverPID: getpid()))
+        }
+        #expect(result.completedSteps == 200 && result.latency.count == 200)
+        #expect(result.errors == 0 && result.refused == 0)
+        #expect(result.latency.p50 > 0 && result.latency.p50 <= result.latency.p99 && result.latency.p99 <= result.latency.max)
+        #expect(result.serverCPUMillisecondsPerStep != nil && result.serverRSSBytes ?? 0 > 0)
+        #expect(result.action == ["action": "UP"], "the default action comes from /schema")
+    }
+
+    @Test func httpRunsWorkStatelessAndWithSessions() async throws {
+        try await withServer(EnvironmentFactory { EchoEnvironment() }) { url in
+            for sessions in [false, true] {
+                var configuration = BenchConfiguration(target: try BenchTarget(url: url), mode: .http, concurrency: 3, steps: 20)
+                configuration.httpSessions = sessions
+                let result = try await Benchmark.run(configuration)
+                #expect(result.completedSteps == 60 && result.errors == 0)
+                #expect(result.action["tool_name"] == "echo_message", "MCP environments get a call of their first tool")
+            }
+        }
+    }
+
+    @Test func errorRepliesAreCountedNotHidden() async throws {
+        let result = try await withServer(EnvironmentFactory { GridEnvironment() }) { url in
+            try await Benchmark.run(BenchConfiguration(
+                target: try BenchTarget(url: url), mode: .ws, concurrency: 2, steps: 5, action: ["action": "SIDEWAYS"]))
+        }
+        #expect(result.errors == 10)
+        #expect(result.errorSample?.contains("VALIDATION_ERROR") == true)
+    }
+
+    @Test func holdCountsRefusalsPastTheLimit() async throws {
+        let result = try await withServer(EnvironmentFactory { GridEnvironment() }, maxSessions: 5) { url in
+            try await Benchmark.run(BenchConfiguration(
+                target: try BenchTarget(url: url), mode: .hold, concurrency: 8, steps: 1, serverPID: getpid()))
+        }
+        #expect(result.refused == 3)
+        #expect(result.completedSteps == 5, "every held session answers one step")
+        #expect(result.holdRSS != nil)
+    }
+}
