@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import OpenEnvCore
 
-/// JSON over HTTP to one server, on AsyncHTTPClient's shared client (which needs no
+/// JSON over HTTP to one server, on ``clientHTTP`` (which needs no
 /// shutdown). Bodies are compact JSON; the configured headers and TLS settings go on
 /// every request; each request is bounded by `timeout`.
 struct HTTPJSONClient: Sendable {
@@ -42,7 +42,7 @@ struct HTTPJSONClient: Sendable {
         }
         let limit = timeout ?? configuration.replyTimeout
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(limit))
+            let response = try await clientHTTP.execute(request, timeout: TimeAmount(limit))
             let body = try await response.body.collect(upTo: configuration.maxIncomingMessageSize)
             let bytes = body.readableBytesView
             let value: JSONValue
