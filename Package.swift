@@ -74,7 +74,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "rollout-example",
-            dependencies: ["OpenEnvClient", "OpenEnvCore", "OpenEnvEnvironments"],
+            dependencies: [
+                "OpenEnvClient", "OpenEnvCore", "OpenEnvEnvironments",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/Rollout"
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
