@@ -13,7 +13,8 @@ import Logging
 /// ```swift
 /// let provider = LocalProcessProvider.openenv(serving: "grid", executable: "/usr/local/bin/openenv")
 /// let env = try await EnvClient<GridEnvironment.Action, GridEnvironment.Observation, GridEnvironment.State>.launch(provider)
-/// defer { Task { await env.close() } }   // also stops the server
+/// …
+/// await env.close()   // also stops the server
 /// ```
 public struct LocalProcessProvider: ServerProvider {
     /// A path (anything containing `/`) or a name looked up in `PATH`.
