@@ -1,0 +1,49 @@
+import OpenEnvClient
+import Testing
+
+/// What the client puts on the wire before any OpenEnv message, seen by a bare TCP listener.
+@Suite(.timeLimit(.minutes(1))) struct ConnectionTests {
+    static let forbidden = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+    @Test func extraHeadersGoOnTheHandshakeAndOnHTTPRequests() async throws {
+        let listener = try await RecordingListener.start(answering: Self.forbidden)
+        var configuration = testConfiguration()
+        configuration.headers = ["Authorization": "Bearer hf_secret"]
+        let base = "http://127.0.0.1:\(listener.port)/prefix"
+
+        let refused = await #expect(throws: OpenEnvError.self) { try await GenericEnvClient.connect(to: base, configuration: configuration) }
+        guard case .connectionFailed(let url, _) = refused else { throw TestFailure("expected connectionFailed, got \(String(describing: refused))") }
+        #expect(url == "ws://127.0.0.1:\(listener.port)/prefix/ws")
+
+        let mcp = await #expect(throws: OpenEnvError.self) { try await MCPToolClient.connect(to: base, configuration: configuration) }
+        guard case .httpStatus(403, _) = mcp else { throw TestFailure("expected HTTP 403, got \(String(describing: mcp))") }
+
+        let heads = listener.requests.map { $0.lowercased() }
+        #expect(heads.count == 2)
+        let handshake = try #require(heads.first { $0.hasPrefix("get ") })
+        #expect(handshake.hasPrefix("get /prefix/ws http/1.1"))
+        #expect(handshake.contains("upgrade: websocket"))
+        #expect(handshake.contains("authorization: bearer hf_secret"))
+        let post = try #require(heads.first { $0.hasPrefix("post ") })
+        #expect(post.hasPrefix("post /prefix/mcp http/1.1"))
+        #expect(post.contains("authorization: bearer hf_secret"))
+        #expect(post.contains("content-type: application/json"))
+        try await listener.stop()
+    }
+
+    @Test func aServerThatNeverCompletesTheHandshakeHitsTheConnectTimeout() async throws {
+        let listener = try await RecordingListener.start(answering: nil)
+        var configuration = testConfiguration()
+        configuration.connectTimeout = .milliseconds(300)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: OpenEnvError.self) {
+            try await GenericEnvClient.connect(to: "127.0.0.1:\(listener.port)", configuration: configuration)
+        }
+        #expect(clock.now - started < .seconds(3))
+        guard case .connectionFailed(_, let reason) = error else { throw TestFailure("expected connectionFailed, got \(String(describing: error))") }
+        #expect(reason.contains("no WebSocket handshake within"))
+        #expect(listener.requests.count == 1)
+        try await listener.stop()
+    }
+}
