@@ -1,5 +1,11 @@
 import OpenEnvClient
+import OpenEnvEnvironments
+import OpenEnvServer
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the client puts on the wire before any OpenEnv message, seen by a bare TCP listener.
 @Suite(.timeLimit(.minutes(1))) struct ConnectionTests {
@@ -45,5 +51,36 @@ import Testing
         #expect(reason.contains("no WebSocket handshake within"))
         #expect(listener.requests.count == 1)
         try await listener.stop()
+    }
+}
+
+/// WebSocket pings in both directions.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct PingTests {
+    @Test func theClientAnswersServerPings() async throws {
+        var server = ServerConfiguration()
+        server.pingInterval = .milliseconds(200)  // the server drops peers that miss a pong
+        try await withSwiftServer(EnvironmentFactory { GridEnvironment() }, configuration: server) { server in
+            let client = try await GridClient.connect(to: server.address, configuration: testConfiguration())
+            _ = try await client.reset()
+            try await Task.sleep(for: .seconds(1))
+            _ = try await client.step(.init(.down))
+            #expect(try await client.state().stepCount == 1)
+            await client.close()
+        }
+    }
+
+    @Test func aServerThatStopsAnsweringPingsIsALostSession() async throws {
+        let server = try await ExternalServers.openenv("grid").start()
+        var configuration = testConfiguration()
+        configuration.pingInterval = .milliseconds(200)
+        let client = try await GridClient.connect(to: server.address, configuration: configuration)
+        _ = try await client.reset()
+        kill(server.processID, SIGSTOP)  // alive, but answers nothing
+        try await Task.sleep(for: .seconds(1))
+        let lost = await #expect(throws: OpenEnvError.self) { try await client.state() }
+        kill(server.processID, SIGCONT)
+        guard case .sessionLost = lost else { throw TestFailure("expected a lost session, got \(String(describing: lost))") }
+        await client.close()
+        await server.stop()
     }
 }
