@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OpenEnvBench", targets: ["OpenEnvBench"]),
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
+        .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -38,7 +39,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"]),
+        .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox"]),
+        .target(name: "CSandboxSpawn"),
+        .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
         .target(
             name: "OpenEnvBench",
             dependencies: [
@@ -81,6 +84,7 @@ let package = Package(
             path: "Examples/Rollout"
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
+        .testTarget(name: "OpenEnvSandboxTests", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
         .testTarget(
             name: "OpenEnvBenchTests",
             dependencies: [

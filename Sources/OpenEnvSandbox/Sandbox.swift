@@ -1,0 +1,234 @@
+import CSandboxSpawn
+import Foundation
+import OpenEnvCore
+
+/// One session's sandbox: a leased host uid with its cgroups and work directory, and at
+/// most one running sandboxed program that speaks JSON lines on its stdin and stdout.
+///
+/// Lifecycle: ``start(_:environment:workReadOnly:startupTimeout:)`` runs a program (the
+/// first line it prints is its greeting); ``call(_:timeout:)`` sends one request line
+/// and waits for one reply line; ``stop()`` kills every process of the session but keeps
+/// the work directory; ``close()`` also deletes the work directory and cgroups and frees
+/// the uid. A call that passes its timeout, is cancelled, or whose program dies or breaks
+/// the protocol returns a ``SandboxFailure`` after every process of the session has been
+/// killed; the next ``start(_:environment:workReadOnly:startupTimeout:)`` gets a fresh
+/// sandbox over the same work directory.
+public actor Sandbox {
+    /// The work directory's path inside the sandbox.
+    public static let workPath = BubblewrapCommand.workPath
+
+    private struct Running {
+        let process: SpawnedProcess
+        let channel: LineChannel
+        let stderr: StreamTail
+        /// Host pid of the namespace's init: killing it kills everything inside.
+        let namespaceInit: pid_t?
+        let generation: Int
+        var expiry: SandboxFailure.Reason?
+    }
+
+    private let host: SandboxHost
+    private var resources: SessionResources?
+    private var running: Running?
+    private var generation = 0
+    private var isClosed = false
+
+    public init(host: SandboxHost = .shared) {
+        self.host = host
+    }
+
+    /// The host uid the session runs as, once leased.
+    public var hostUID: UInt32? { resources?.uid }
+    /// The work directory's host path, once leased.
+    public var hostWorkDirectory: String? { resources?.workDirectory }
+    /// A program is running (started and not failed or stopped since).
+    public var isRunning: Bool { running != nil }
+
+    /// Stops any running program and starts `command` (absolute path first) in a fresh
+    /// sandbox; returns its greeting, the first line it prints, which must be a JSON object.
+    /// - Throws: ``SandboxError`` when the host cannot run sandboxes, no uid is free, or
+    ///   the program does not greet within `startupTimeout` (with its diagnostics).
+    public func start(
+        _ command: [String], environment: [String: String] = [:], workReadOnly: Bool = false,
+        startupTimeout: Duration = .seconds(20)
+    ) async throws(SandboxError) -> JSONObject {
+        let ready = try await host.prepare()
+        return try await start(prepared: ready, command: command, environment: environment,
+                               workReadOnly: workReadOnly, startupTimeout: startupTimeout)
+    }
+
+    func start(
+        prepared ready: SandboxHost.Prepared, command: [String], environment: [String: String], workReadOnly: Bool,
+        startupTimeout: Duration
+    ) async throws(SandboxError) -> JSONObject {
+        guard !isClosed else { throw .hostOperation("the sandbox session is closed") }
+        await stop()
+        if resources == nil { resources = try await host.lease(ready) }
+        let session = resources!
+        var pair: [Int32] = [-1, -1]
+        var errorPipe: [Int32] = [-1, -1]
+        var infoPipe: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0,
+              oe_pipe_cloexec(&errorPipe) == 0, oe_pipe_cloexec(&infoPipe) == 0 else {
+            let why = String(cString: strerror(errno))
+            for fd in pair + errorPipe + infoPipe where fd >= 0 { Foundation.close(fd) }
+            throw .hostOperation("cannot create the sandbox's pipes: \(why)")
+        }
+        let bwrap = BubblewrapCommand(
+            bubblewrap: ready.bubblewrap, network: ready.configuration.network, workDirectory: session.workDirectory,
+            workReadOnly: workReadOnly, passwdFile: ready.passwdFile, groupFile: ready.groupFile, infoFD: 3,
+            environment: BubblewrapCommand.baseEnvironment.merging(environment) { $1 }, command: command)
+        let process: SpawnedProcess
+        do {
+            process = try SpawnedProcess.spawn(SpawnedProcess.Request(
+                executable: ready.bubblewrap, arguments: bwrap.arguments, environment: ["PATH": "/usr/bin:/bin"],
+                stdin: pair[1], stdout: pair[1], stderr: errorPipe[1], extraFD: infoPipe[1],
+                cgroupProcsFiles: session.cgroups.procsFiles, uid: session.uid, limits: ready.configuration.limits))
+        } catch {
+            for fd in pair + errorPipe + infoPipe { Foundation.close(fd) }
+            throw error
+        }
+        for fd in [pair[1], errorPipe[1], infoPipe[1]] { Foundation.close(fd) }
+        let namespaceInit = Self.readNamespaceInit(infoPipe[0])
+        Foundation.close(infoPipe[0])
+        generation += 1
+        running = Running(
+            process: process,
+            channel: LineChannel(fd: pair[0], maxLineBytes: ready.configuration.limits.outputBytes * 16 + (1 << 20)),
+            stderr: StreamTail(fd: errorPipe[0]), namespaceInit: namespaceInit, generation: generation)
+        switch await receive(timeout: startupTimeout) {
+        case .success(let greeting): return greeting
+        case .failure(let failure):
+            let said = failure.diagnostics.isEmpty ? "" : "; its standard error: \(failure.diagnostics)"
+            throw .startFailed("\(command.joined(separator: " ").prefix(120)): \(failure)\(said)")
+        }
+    }
+
+    /// bwrap writes `{"child-pid": N, ...}` to its info fd right after creating the
+    /// namespaces, then closes it.
+    private static func readNamespaceInit(_ fd: Int32) -> pid_t? {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            guard poll(&poller, 1, 100) >= 0 || errno == EINTR else { return nil }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { bytes += buffer[0..<n]; continue }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            break
+        }
+        guard let pid = (try? JSONParser.parse(bytes))?["child-pid"]?.intValue, pid > 1 else { return nil }
+        return pid_t(pid)
+    }
+
+    /// Sends `request` as one line and waits up to `timeout` for the reply line, a JSON object.
+    public func call(_ request: JSONValue, timeout: Duration) async -> Result<JSONObject, SandboxFailure> {
+        guard let running else { return .failure(SandboxFailure(.notStarted("no sandboxed program is running"))) }
+        do {
+            try await running.channel.send(JSONWriter().bytes(request))
+        } catch {
+            return .failure(await fail(nil, before: resources?.cgroups.counters ?? .init()))
+        }
+        return await receive(timeout: timeout)
+    }
+
+    private func receive(timeout: Duration) async -> Result<JSONObject, SandboxFailure> {
+        guard let running, let resources else { return .failure(SandboxFailure(.notStarted("no sandboxed program is running"))) }
+        let before = resources.cgroups.counters
+        let generation = running.generation
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            await self?.expire(generation, .timeout(timeout))
+        }
+        let event = await withTaskCancellationHandler {
+            await running.channel.next()
+        } onCancel: {
+            Task { await self.expire(generation, .cancelled) }
+        }
+        timer.cancel()
+        switch event {
+        case .line(let bytes):
+            if let object = (try? JSONParser.parse(bytes))?.objectValue, self.running?.expiry == nil { return .success(object) }
+            return .failure(await fail(.protocolViolation("a line that is not a JSON object"), before: before))
+        case .overlong:
+            return .failure(await fail(.protocolViolation("a line longer than the output limit allows"), before: before))
+        case .end:
+            return .failure(await fail(nil, before: before))
+        }
+    }
+
+    /// The deadline (or a cancellation) of the running program's current call passed.
+    private func expire(_ generation: Int, _ reason: SandboxFailure.Reason) {
+        guard var current = running, current.generation == generation, current.expiry == nil, let uid = resources?.uid else { return }
+        current.expiry = reason
+        running = current
+        _ = SpawnedProcess.kill(as: uid, current.namespaceInit ?? current.process.pid)
+    }
+
+    /// Explains why the program gave no reply, after making sure everything is dead.
+    private func fail(_ hint: SandboxFailure.Reason?, before: SessionCgroups.Counters) async -> SandboxFailure {
+        guard let current = running, let resources else { return SandboxFailure(hint ?? .ended(nil)) }
+        let limits = (try? await host.configuration())?.limits ?? .defaults
+        let status = await current.process.wait(timeout: .milliseconds(500))
+        await current.stderr.close()
+        let after = resources.cgroups.counters
+        let reason: SandboxFailure.Reason
+        if let expiry = current.expiry {
+            reason = expiry
+        } else if let hint {
+            reason = hint
+        } else if after.oomKills > before.oomKills {
+            reason = .outOfMemory(limitBytes: limits.memoryBytes)
+        } else if status == .exited(128 + SIGXCPU) || status == .signalled(SIGXCPU) {
+            reason = .cpuTimeLimit(seconds: limits.cpuSecondsPerProcess)
+        } else {
+            reason = .ended(status.map(Self.innerStatus))
+        }
+        let failure = SandboxFailure(
+            reason, processLimitReached: after.pidsLimitHits > before.pidsLimitHits, processLimit: limits.processes,
+            diagnostics: current.stderr.text)
+        await stop()
+        return failure
+    }
+
+    /// bwrap exits with its command's status, or 128 + the signal that killed it.
+    private static func innerStatus(_ status: ExitStatus) -> ExitStatus {
+        if case .exited(let code) = status, code > 128 { return .signalled(code - 128) }
+        return status
+    }
+
+    /// Kills every process of the session and waits until they are gone; keeps the work
+    /// directory. Does nothing when nothing runs.
+    public func stop() async {
+        guard let current = running, let resources else { return }
+        running = nil
+        if let initPID = current.namespaceInit {
+            _ = SpawnedProcess.kill(as: resources.uid, initPID)
+            _ = await current.process.wait(timeout: .seconds(2))  // bwrap reaps its init, then exits
+        }
+        try? await SandboxHost.killEverything(of: resources.uid, in: resources.cgroups)
+        _ = await current.process.wait(timeout: .seconds(5))
+        current.channel.close()
+        await current.stderr.close()
+    }
+
+    /// Empties the work directory (stopping any running program first).
+    public func clearWorkDirectory() async throws(SandboxError) {
+        await stop()
+        guard let resources else { return }
+        try SandboxHost.removeTree(resources.workDirectory)
+        try SandboxHost.makeWorkDirectory(resources.workDirectory, uid: resources.uid)
+    }
+
+    /// Ends the session: kills everything, deletes the work directory and cgroups and
+    /// frees the uid. Later starts fail; calling it again does nothing.
+    public func close() async {
+        isClosed = true
+        await stop()
+        if let resources {
+            self.resources = nil
+            await host.release(resources)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// This machine's capacity to run sandboxes: the checks that it can, the shared files,
+/// and the leasing of session uids.
+///
+/// ``prepare()`` verifies every requirement and starts one trial sandbox; it fails with
+/// ``SandboxError/unavailable(_:)`` saying what is missing — nothing ever falls back to
+/// running code unsandboxed. Requirements: Linux, running as root (to switch each session
+/// to its own uid), `bwrap` (Debian package `bubblewrap`), unprivileged user namespaces,
+/// cgroup v1 `pids`, `memory` and `cpu` controllers, and the configured Python.
+public actor SandboxHost {
+    /// The process-wide host, configured from `OPENENV_SANDBOX_*` variables.
+    public static let shared = SandboxHost(configurationResult: Result { () throws(SandboxError) in try .fromEnvironment() })
+
+    /// What ``prepare()`` established.
+    struct Prepared: Sendable {
+        var configuration: SandboxConfiguration
+        var bubblewrap: String
+        var lockDirectory: String
+        var workRoot: String
+        var passwdFile: String
+        var groupFile: String
+    }
+
+    private let configurationResult: Result<SandboxConfiguration, SandboxError>
+    private var prepared: Prepared?
+    private var cursor = 0
+
+    public init(configuration: SandboxConfiguration) {
+        configurationResult = .success(configuration)
+    }
+
+    init(configurationResult: Result<SandboxConfiguration, SandboxError>) {
+        self.configurationResult = configurationResult
+    }
+
+    /// The configuration (limits, network) sessions get.
+    /// - Throws: ``SandboxError/invalidSetting(_:)`` when the environment variables were malformed.
+    public func configuration() throws(SandboxError) -> SandboxConfiguration {
+        try configurationResult.get()
+    }
+
+    /// Checks this host once (again after a failure) and runs a trial sandbox.
+    @discardableResult
+    func prepare() async throws(SandboxError) -> Prepared {
+        if let prepared { return prepared }
+        let ready = try checkHost()
+        try await trial(ready)
+        prepared = ready
+        return ready
+    }
+
+    /// Public form of ``prepare()`` for start-up checks (`openenv serve`).
+    public func verify() async throws(SandboxError) {
+        try await prepare()
+    }
+
+    private func checkHost() throws(SandboxError) -> Prepared {
+        let configuration = try configurationResult.get()
+        #if !os(Linux)
+        throw .unavailable("sandboxes need Linux (bubblewrap, namespaces, cgroups)")
+        #else
+        guard geteuid() == 0 else {
+            throw .unavailable("the server must run as root: every session runs under its own unprivileged host uid (\(configuration.firstUID)..<\(configuration.firstUID + configuration.uidCount)), and only root can switch to it. Run `openenv serve` as root (for example in its container).")
+        }
+        guard configuration.uidCount > 0, configuration.firstUID >= 1000,
+              configuration.firstUID + configuration.uidCount <= Int(UInt32.max) else {
+            throw .invalidSetting("the session uid range \(configuration.firstUID)..<\(configuration.firstUID + configuration.uidCount) must be non-empty, above 999 and below 2^32")
+        }
+        let candidates = configuration.bubblewrapPath.map { [$0] } ?? ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"]
+        guard let bubblewrap = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw .unavailable("bubblewrap is not installed (looked for \(candidates.joined(separator: ", "))): install the Debian/Ubuntu package `bubblewrap` (apt-get install -y bubblewrap), or set OPENENV_SANDBOX_BWRAP")
+        }
+        guard configuration.pythonPath.hasPrefix("/usr/"), access(configuration.pythonPath, X_OK) == 0 else {
+            throw .unavailable("no Python interpreter at \(configuration.pythonPath) (it must be under /usr, the only host tree sandboxes see): install python3 (apt-get install -y python3), or set OPENENV_SANDBOX_PYTHON")
+        }
+        if let why = SessionCgroups.unavailableReason(root: configuration.cgroupRoot) { throw .unavailable(why) }
+        let root = configuration.stateDirectory
+        try Self.makeRootDirectory(root, mode: 0o711)
+        try Self.makeRootDirectory(root + "/locks", mode: 0o700)
+        try Self.makeRootDirectory(root + "/work", mode: 0o711)
+        try Self.makeRootDirectory(root + "/etc", mode: 0o755)
+        try Self.writeRootFile(root + "/etc/passwd", BubblewrapCommand.passwd)
+        try Self.writeRootFile(root + "/etc/group", BubblewrapCommand.group)
+        return Prepared(configuration: configuration, bubblewrap: bubblewrap, lockDirectory: root + "/locks",
+                        workRoot: root + "/work", passwdFile: root + "/etc/passwd", groupFile: root + "/etc/group")
+        #endif
+    }
+
+    /// Creates `path` if needed and insists it is a real directory owned by root that
+    /// nobody else can write: sessions' files are created and deleted under it as root.
+    private static func makeRootDirectory(_ path: String, mode: mode_t) throws(SandboxError) {
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw .unavailable("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == 0 else {
+            throw .unavailable("\(path) must be a directory owned by root (not a symlink)")
+        }
+        guard chmod(path, mode) == 0 else {
+            throw .unavailable("cannot chmod \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func writeRootFile(_ path: String, _ text: String) throws(SandboxError) {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            _ = chmod(path, 0o644)
+        } catch {
+            throw .unavailable("cannot write \(path): \(error)")
+        }
+    }
+
+    private func trial(_ ready: Prepared) async throws(SandboxError) {
+        let sandbox = Sandbox(host: self)
+        do {
+            let hello = try await sandbox.start(
+                prepared: ready, command: [ready.configuration.pythonPath, "-I", "-c", #"print('{"ready": true}')"#],
+                environment: [:], workReadOnly: false, startupTimeout: .seconds(20))
+            guard hello["ready"] == .bool(true) else { throw SandboxError.startFailed("unexpected greeting \(hello)") }
+            await sandbox.close()
+        } catch {
+            await sandbox.close()
+            throw .unavailable("a trial sandbox did not run: \(error)")
+        }
+    }
+
+    // MARK: - Leases
+
+    /// Leases a free uid and sets up its cgroups and an empty work directory, sweeping
+    /// leftovers of a previous holder that did not end cleanly.
+    func lease(_ ready: Prepared) async throws(SandboxError) -> SessionResources {
+        let c = ready.configuration
+        for attempt in 0..<c.uidCount {
+            let uid = UInt32(c.firstUID + (cursor + attempt) % c.uidCount)
+            guard let lease = try UIDLease.tryAcquire(uid: uid, lockDirectory: ready.lockDirectory) else { continue }
+            cursor = (cursor + attempt + 1) % c.uidCount
+            do {
+                let cgroups = try SessionCgroups.create(root: c.cgroupRoot, uid: uid, limits: c.limits)
+                let work = "\(ready.workRoot)/\(uid)"
+                if lease.needsSweep {
+                    try await Self.killEverything(of: uid, in: cgroups)
+                    try Self.removeTree(work)
+                }
+                try Self.makeWorkDirectory(work, uid: uid)
+                return SessionResources(lease: lease, cgroups: cgroups, workDirectory: work)
+            } catch {
+                lease.release(clean: false)
+                throw error
+            }
+        }
+        throw .noFreeUID(first: c.firstUID, count: c.uidCount)
+    }
+
+    /// Kills every process of `uid` and waits until its cgroups hold none.
+    static func killEverything(of uid: UInt32, in cgroups: SessionCgroups) async throws(SandboxError) {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let status = SpawnedProcess.kill(as: uid, -1)
+            guard status == 0 else { throw .hostOperation("the kill helper for uid \(uid) refused (check \(status))") }
+            if cgroups.processIDs.isEmpty { return }
+            guard ContinuousClock.now < deadline else {
+                throw .hostOperation("processes of uid \(uid) survived SIGKILL for 5 s: \(cgroups.processIDs)")
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    static func makeWorkDirectory(_ path: String, uid: UInt32) throws(SandboxError) {
+        guard mkdir(path, 0o700) == 0 else {
+            throw .hostOperation("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        guard chown(path, uid, uid) == 0 else {
+            throw .hostOperation("cannot chown \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Deletes `path` and everything below it without following symbolic links.
+    static func removeTree(_ path: String) throws(SandboxError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw .hostOperation("cannot remove \(path): \(error)")
+        }
+    }
+
+    /// Ends a lease: the work directory and cgroups go; the uid is marked clean if all went.
+    func release(_ resources: SessionResources) async {
+        var clean = true
+        do {
+            try await Self.killEverything(of: resources.lease.uid, in: resources.cgroups)
+            try Self.removeTree(resources.workDirectory)
+            try resources.cgroups.remove()
+        } catch {
+            clean = false
+        }
+        resources.lease.release(clean: clean)
+    }
+}
+
+/// What one leased uid comes with.
+struct SessionResources: Sendable {
+    let lease: UIDLease
+    let cgroups: SessionCgroups
+    let workDirectory: String
+    var uid: UInt32 { lease.uid }
+}
