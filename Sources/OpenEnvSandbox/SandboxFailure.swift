@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a call into a sandbox produced no reply. Every process of the session has been
 /// killed by the time a failure is returned; the work directory is kept.
 public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -30,6 +32,20 @@ public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertibl
         self.processLimitReached = processLimitReached
         self.processLimit = processLimit
         self.diagnostics = diagnostics
+    }
+
+    /// A shell-style status for the failure: 124 for the wall clock (as `timeout(1)`),
+    /// 137 for SIGKILL (memory, cancellation), 152 for SIGXCPU, the program's own status
+    /// or 128 + its signal when it ended, 1 otherwise.
+    public var exitCode: Int {
+        switch reason {
+        case .timeout: 124
+        case .outOfMemory, .cancelled: 137
+        case .cpuTimeLimit: 128 + Int(SIGXCPU)
+        case .ended(.exited(let code)?): Int(code)
+        case .ended(.signalled(let signal)?): 128 + Int(signal)
+        case .ended(nil), .protocolViolation, .notStarted: 1
+        }
     }
 
     public var description: String {

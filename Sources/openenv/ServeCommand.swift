@@ -73,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entry = BuiltinEnvironments.named(environment)!
+        try await entry.preflight?()
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,0 +1,125 @@
+import OpenEnvCore
+import OpenEnvSandbox
+
+/// Python code execution with state kept across steps, in a per-session sandbox.
+///
+/// Each session owns a ``Sandbox`` (see `OpenEnvSandbox`): its own unprivileged uid, no
+/// network, a read-only system, a private writable `/work` (the current directory) and
+/// `/tmp`, and limits on wall clock, CPU, memory, processes, files and output. Inside runs
+/// one long-lived interpreter: variables, imports and functions persist from step to
+/// step; `reset` starts a fresh interpreter over an empty `/work`.
+///
+/// When a step hits a limit or the interpreter dies, every process of the session is
+/// killed and the observation says why (`error`, `timed_out`, `exit_code`); the next step
+/// starts a fresh interpreter over the same files.
+///
+/// Task mode: `reset` with option `tests` (Python source defining `test_*` functions or
+/// `unittest.TestCase`s, e.g. `from solution import add`). A step with `submit: true`
+/// stops the agent's processes, runs the tests in a fresh sandbox that mounts `/work`
+/// read-only — the tests never exist inside the agent's sandbox — and ends the episode
+/// with reward passed/total.
+public actor CodingEnvironment: Environment {
+    public static let info = EnvironmentInfo(
+        name: "CodingEnvironment", envName: "coding_env",
+        description: "Python code execution in a per-session sandbox; state persists across steps; optional hidden-test tasks.",
+        defaultMaxSessions: 64)
+
+    public private(set) var state = State(episodeID: nil, stepCount: 0, lastExitCode: nil, interpreterStarts: 0, taskMode: false)
+    private let host: SandboxHost
+    private let sandbox: Sandbox
+    private var hiddenTests: String?
+
+    public init(host: SandboxHost = .shared) {
+        self.host = host
+        sandbox = Sandbox(host: host)
+    }
+
+    public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
+        switch options["tests"] {
+        case nil, .null?: hiddenTests = nil
+        case .string(let source)?: hiddenTests = source
+        case let other?: throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["tests"], msg: "Input should be a valid string", input: other)])
+        }
+        state = State(episodeID: episodeID ?? UUIDString.random(), stepCount: 0, lastExitCode: nil, interpreterStarts: 0,
+                      taskMode: hiddenTests != nil)
+        try await sandbox.clearWorkDirectory()
+        try await startInterpreter()
+        return StepResult(.empty)
+    }
+
+    public func step(_ action: Action) async throws -> StepResult<Observation> {
+        if action.submit == true && hiddenTests == nil {
+            throw ValidationFailure([ValidationIssue(
+                type: "value_error", loc: ["submit"],
+                msg: "Value error, submit needs a task: reset with the option 'tests' (Python source of the hidden tests)",
+                input: true)])
+        }
+        state.stepCount += 1
+        let limits = try await host.configuration().limits
+        if !(await sandbox.isRunning) { try await startInterpreter() }
+        let timeout = Self.timeout(action.timeoutS, limit: limits.wallClock)
+        var observation: Observation
+        let started = ContinuousClock.now
+        switch await sandbox.call(["code": .string(action.code)], timeout: timeout) {
+        case .success(let object):
+            let reply = try JSONValueDecoder(forbidExtraKeys: false).decode(DriverReply.self, from: .object(object))
+            observation = Observation(
+                stdout: reply.stdout, stderr: reply.stderr, exitCode: reply.exitCode, exception: reply.exception,
+                durationMs: reply.durationMs, timedOut: false,
+                truncated: reply.stdoutBytes > limits.outputBytes || reply.stderrBytes > limits.outputBytes, error: nil, tests: nil)
+        case .failure(let failure):
+            observation = .empty
+            observation.exitCode = failure.exitCode
+            observation.timedOut = failure.reason == .timeout(timeout)
+            observation.durationMs = Self.milliseconds(ContinuousClock.now - started)
+            observation.error = "\(failure); the next step starts a fresh interpreter (variables are lost, files in /work are kept)"
+        }
+        state.lastExitCode = observation.exitCode
+        guard action.submit == true, let hiddenTests else { return StepResult(observation) }
+        let report = await grade(hiddenTests, timeout: limits.wallClock)
+        observation.tests = report
+        return StepResult(observation, reward: .double(report.total == 0 ? 0 : Double(report.passed) / Double(report.total)), done: true)
+    }
+
+    public func close() async {
+        await sandbox.close()
+    }
+
+    static func timeout(_ seconds: Double?, limit: Duration) -> Duration {
+        guard let seconds, seconds > 0 else { return limit }
+        return min(.milliseconds(Int64(seconds * 1000)), limit)
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        let (seconds, attoseconds) = d.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    private func startInterpreter() async throws {
+        let configuration = try await host.configuration()
+        _ = try await sandbox.start([configuration.pythonPath, "-I", "-c", CodingDriver.source, String(configuration.limits.outputBytes)])
+        state.interpreterStarts += 1
+    }
+
+    /// Runs the hidden tests against `/work`, read-only, in a fresh sandbox of this session.
+    private func grade(_ tests: String, timeout: Duration) async -> TestReport {
+        await sandbox.stop()
+        do {
+            let python = try await host.configuration().pythonPath
+            _ = try await sandbox.start([python, "-I", "-c", GradingDriver.source], workReadOnly: true)
+        } catch {
+            return TestReport(passed: 0, total: 0, failed: [], error: "grading did not start: \(error)")
+        }
+        let result = await sandbox.call(["tests": .string(tests)], timeout: timeout)
+        await sandbox.stop()
+        switch result {
+        case .success(let object):
+            guard let reply = try? JSONValueDecoder(forbidExtraKeys: false).decode(GradingReply.self, from: .object(object)) else {
+                return TestReport(passed: 0, total: 0, failed: [], error: "grading replied with an unexpected message")
+            }
+            return TestReport(passed: reply.passed.count, total: reply.passed.count + reply.failed.count, failed: reply.failed, error: reply.error)
+        case .failure(let failure):
+            return TestReport(passed: 0, total: 0, failed: [], error: "grading failed: \(failure)")
+        }
+    }
+}
