@@ -1,6 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+/// Nonisolated async functions run on their caller's executor instead of hopping to the
+/// global pool: a step stays on its connection's event loop (see EventLoopTaskExecutor).
+let fastAsync: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "swift-openenv",
     platforms: [.macOS(.v15)],
@@ -26,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
-        .target(name: "OpenEnvCore"),
+        .target(name: "OpenEnvCore", swiftSettings: fastAsync),
         .target(
             name: "OpenEnvServer",
             dependencies: [
@@ -37,7 +41,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: fastAsync
         ),
         .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox"]),
         .target(name: "CSandboxSpawn"),
