@@ -154,6 +154,7 @@ import Testing
             #expect(fast.reward == .int(1))
             let slow = await #expect(throws: OpenEnvError.self) { try await client.step(.init(sleepMilliseconds: 1500)) }
             guard case .replyTimeout = slow else { throw TestFailure("expected a reply timeout, got \(String(describing: slow))") }
+            try await Task.sleep(for: .milliseconds(1500))  // the late reply must not answer the next call
             let next = await #expect(throws: OpenEnvError.self) { try await client.state() }
             guard case .sessionLost(.replyTimeout) = next else { throw TestFailure("expected a lost session, got \(String(describing: next))") }
             let fresh = try await client.reconnectToFreshSession()
@@ -180,6 +181,14 @@ import Testing
             #expect(call.result["data"] == "ok")
             #expect(try await client.state().stepCount == 1)
             await client.close()
+
+            // Within the default limits, megabyte requests go out and replies of several megabytes come back.
+            let large = try await EnvClient<MCPAction, MCPStepObservation, BasicState>.connect(to: server.address, configuration: testConfiguration())
+            let megabytes = String(repeating: "y", count: 3 << 20)
+            let echoed = try await large.step(.callTool(CallToolAction(toolName: "echo_message", arguments: ["message": .string(megabytes)])))
+            guard case .toolCall(let bigCall) = echoed.observation else { throw TestFailure("expected a tool call") }
+            #expect(bigCall.result["data"]?.stringValue?.count == megabytes.count)
+            await large.close()
         }
     }
 

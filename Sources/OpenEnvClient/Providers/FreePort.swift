@@ -14,7 +14,7 @@ enum FreePort {
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { throw .launchFailed(command: [], reason: "socket() failed: errno \(errno)") }
+        guard fd >= 0 else { throw .noFreePort(reason: "socket() failed: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -26,7 +26,7 @@ enum FreePort {
                 bind(fd, sockaddrPointer, length) == 0 && getsockname(fd, sockaddrPointer, &length) == 0
             }
         }
-        guard bound else { throw .launchFailed(command: [], reason: "could not bind a loopback port: errno \(errno)") }
+        guard bound else { throw .noFreePort(reason: "bind() failed: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -2,6 +2,8 @@
 public enum ProviderError: Error, Sendable, CustomStringConvertible {
     /// The command could not be started at all (executable missing, not executable…).
     case launchFailed(command: [String], reason: String)
+    /// No free loopback port could be found for the server.
+    case noFreePort(reason: String)
     /// The server process ended before it answered `/health`. `output` is the end of what
     /// it printed.
     case exitedBeforeReady(command: [String], status: String, output: String)
@@ -17,6 +19,8 @@ public enum ProviderError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .launchFailed(let command, let reason):
             "Could not start `\(command.joined(separator: " "))`: \(reason)"
+        case .noFreePort(let reason):
+            "No free loopback port: \(reason)"
         case .exitedBeforeReady(let command, let status, let output):
             "`\(command.joined(separator: " "))` exited (\(status)) before the server was ready" + Self.tail(output)
         case .notReady(let url, let timeout, let output):

@@ -23,9 +23,10 @@ struct HTTPJSONClient: Sendable {
         var isSuccess: Bool { (200..<300).contains(status) }
     }
 
-    /// Sends one request. Throws ``OpenEnvError/connectionFailed(url:reason:)`` when the
-    /// server cannot be reached or does not answer within `timeout`; any status is
-    /// returned, not thrown.
+    /// Sends one request. Throws ``OpenEnvError/replyTimeout(_:)`` when the answer does not
+    /// come within `timeout` (default: the reply timeout) and
+    /// ``OpenEnvError/connectionFailed(url:reason:)`` when the server cannot be reached or
+    /// the connection breaks; any status is returned, not thrown.
     func send(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: Duration? = nil) async throws(OpenEnvError) -> Response {
         let url = address.url(path: path)
         var request = HTTPClientRequest(url: url)
@@ -54,6 +55,8 @@ struct HTTPJSONClient: Sendable {
                 value = .string(String(decoding: bytes, as: UTF8.self))
             }
             return Response(status: Int(response.status.code), body: value)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw .replyTimeout(limit)
         } catch {
             throw .connectionFailed(url: url, reason: "\(error)")
         }

@@ -12,7 +12,9 @@ import OpenEnvCore
 ///
 /// Non-2xx answers throw ``OpenEnvError/httpStatus(_:body:)``, except `404 Unknown
 /// session_id`, which is ``OpenEnvError/sessionLost(_:)``; an unreachable server is a lost
-/// session when there is one, else ``OpenEnvError/connectionFailed(url:reason:)``.
+/// session when there is one, else ``OpenEnvError/connectionFailed(url:reason:)``. A slow
+/// answer is ``OpenEnvError/replyTimeout(_:)`` and leaves the session as it is (each HTTP
+/// request gets its own answer, so nothing can be mismatched).
 actor HTTPSession: SessionTransport {
     let sessionID: String?
     private let http: HTTPJSONClient

@@ -263,6 +263,9 @@ actor WebSocketSession: SessionTransport {
     }
 
     private func received(_ text: String) {
+        // A frame that arrives after the connection was dropped (a reply that came too
+        // late) belongs to no request.
+        guard case .open = phase else { return }
         if let waiter {
             self.waiter = nil
             awaitingReply = false
