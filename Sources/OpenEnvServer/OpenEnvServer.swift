@@ -48,6 +48,7 @@ public struct OpenEnvServer: Sendable {
         if configuration.mode == .simulation {
             SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: &router)
         }
+        StreamableMCPEndpoint(registry: registry, factory: factory).register(on: &router)
         router.reserve("/ws")
         return router
     }
@@ -100,13 +101,14 @@ private struct Listener: Service {
                                 WebSocketConnectionHandler(endpoint: endpoint, executor: executor, pingInterval: ping, registry: connections))
                         }
                     })
+                let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                            context.pipeline.syncOperations.removeHandler(http, promise: nil)
+                            context.pipeline.syncOperations.removeHandler(boundHTTP.value, promise: nil)
                         }),
                         withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(http)
+                    try channel.pipeline.syncOperations.addHandler(boundHTTP.value)
                 }
             }
 

@@ -43,6 +43,8 @@ struct HTTPResponse: Sendable {
     var status: HTTPResponseStatus
     var contentType: String
     var body: [UInt8]
+    /// Headers beyond content type and length.
+    var headers: [(String, String)] = []
 
     /// A compact JSON response, as the reference's FastAPI writes them.
     static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {
