@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -89,18 +90,29 @@ let package = Package(
             path: "Examples/Rollout"
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
+        .target(
+            name: "OpenEnvTestSupport",
+            dependencies: ["OpenEnvCore", "OpenEnvServer", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "OpenEnvMCPTests",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
         .testTarget(name: "OpenEnvSandboxTests", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
         .testTarget(
             name: "OpenEnvBenchTests",
             dependencies: [
-                "OpenEnvBench", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
-                .product(name: "Logging", package: "swift-log"),
+                "OpenEnvBench", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport",
             ]
         ),
         .testTarget(
             name: "OpenEnvServerTests",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -1,29 +1,20 @@
-import Logging
 import OpenEnvBench
 import OpenEnvCore
 import OpenEnvEnvironments
 import OpenEnvServer
+import OpenEnvTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs a server in-process on a free port for `body`, then shuts it down.
+/// A server on a free port for `body`, which gets its base URL.
 private func withServer<T: Sendable>(
     _ factory: EnvironmentFactory, maxSessions: Int? = nil, _ body: @Sendable (String) async throws -> T
 ) async throws -> T {
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    var logger = Logger(label: "bench.test")
-    logger.logLevel = .critical
-    let server = OpenEnvServer(factory: factory, configuration: ServerConfiguration(port: 0, maxSessions: maxSessions), logger: logger)
-    let task = Task { try await server.run { continuation.yield($0) } }
-    var iterator = ports.makeAsyncIterator()
-    let port = await iterator.next()!
-    defer { task.cancel() }
-    let result = try await body("http://127.0.0.1:\(port)")
-    task.cancel()
-    _ = await task.result
-    return result
+    try await withInProcessServer(factory, configuration: ServerConfiguration(maxSessions: maxSessions)) { port in
+        try await body("http://127.0.0.1:\(port)")
+    }
 }
 
 @Suite(.serialized) struct BenchmarkTests {

@@ -1,8 +1,8 @@
 import NIOHTTP1
 import OpenEnvCore
 
-/// A standards-compliant MCP server endpoint (Streamable HTTP transport, MCP 2025-06-18,
-/// also accepting 2025-03-26 and 2024-11-05 clients) at ``path``, so off-the-shelf MCP
+/// A standards-compliant MCP server endpoint (Streamable HTTP transport; protocol versions
+/// 2025-11-25, 2025-06-18, 2025-03-26 and 2024-11-05, tools only) at ``path``, so off-the-shelf MCP
 /// clients can use an environment's tools. The OpenEnv dialect on `POST /mcp` is separate
 /// and unchanged.
 ///
@@ -21,7 +21,7 @@ import OpenEnvCore
 /// JSON-RPC `-32602`.
 struct StreamableMCPEndpoint: Sendable {
     static let path = "/mcp/streamable"
-    static let protocolVersions = ["2025-06-18", "2025-03-26", "2024-11-05"]
+    static let protocolVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
 
     let registry: SessionRegistry
     let factory: EnvironmentFactory
@@ -123,7 +123,7 @@ struct StreamableMCPEndpoint: Sendable {
     private func initialize(_ request: JSONObject) async -> HTTPResponse {
         let id = request["id"] ?? .null
         let requested = request["params"]?["protocolVersion"]?.stringValue
-        let version = requested.flatMap { Self.protocolVersions.contains($0) ? $0 : nil } ?? Self.protocolVersions[0]
+        let version = requested.flatMap { Self.protocolVersions.contains($0) ? $0 : nil } ?? "2025-06-18"
         let session: Session
         do {
             session = try await registry.create(owner: .http)

@@ -5,36 +5,17 @@ import NIOWebSocket
 import Logging
 import OpenEnvCore
 import OpenEnvServer
+import OpenEnvTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// Runs an ``OpenEnvServer`` on a free loopback port for the duration of `body`, then
-/// shuts it down (the server task is cancelled and awaited, so every session is closed).
+/// Runs a server on a free loopback port for the duration of `body` (see ``withInProcessServer``).
 func withServer<T: Sendable>(
     _ factory: EnvironmentFactory, configuration: ServerConfiguration = ServerConfiguration(port: 0),
     _ body: @Sendable (TestServer) async throws -> T
 ) async throws -> T {
-    var configuration = configuration
-    configuration.host = "127.0.0.1"
-    configuration.port = 0
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    var logger = Logger(label: "test.server")
-    logger.logLevel = .critical
-    let server = OpenEnvServer(factory: factory, configuration: configuration, logger: logger)
-    let task = Task { try await server.run { port in continuation.yield(port) } }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else { throw TestFailure("server did not start") }
-    do {
-        let result = try await body(TestServer(port: port))
-        task.cancel()
-        _ = await task.result
-        return result
-    } catch {
-        task.cancel()
-        _ = await task.result
-        throw error
-    }
+    try await withInProcessServer(factory, configuration: configuration) { port in try await body(TestServer(port: port)) }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
