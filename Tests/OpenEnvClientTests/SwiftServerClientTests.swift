@@ -115,6 +115,21 @@ import Testing
         }
     }
 
+    @Test func aFailingFactoryIsAFactoryErrorWithItsName() async throws {
+        let broken = EnvironmentFactory { () async throws -> GridEnvironment in throw TestFailure("no grid today") }
+        try await withSwiftServer(broken) { server in
+            let client = try await GridClient.connect(to: server.address, configuration: testConfiguration())
+            let refusal = await #expect(throws: OpenEnvError.self) { try await client.reset() }
+            guard case .server(let error) = refusal else { throw TestFailure("expected FACTORY_ERROR, got \(String(describing: refusal))") }
+            #expect(error.code == .factoryError)
+            #expect(error.factoryName != nil && error.message.contains(error.factoryName!))
+            await client.close()
+            let http = await #expect(throws: OpenEnvError.self) { try await GridClient.connect(to: server.address, transport: .httpSession, configuration: testConfiguration()) }
+            guard case .server(let rpcError) = http else { throw TestFailure("expected FACTORY_ERROR, got \(String(describing: http))") }
+            #expect(rpcError.code == .factoryError && rpcError.factoryName == error.factoryName)
+        }
+    }
+
     @Test func aStoppedServerLosesTheSessionAndAReconnectGetsAFreshOne() async throws {
         let server = try await InProcessServer.start(grid)
         let client = try await GridClient.connect(to: server.address, configuration: testConfiguration())

@@ -22,7 +22,8 @@ import OpenEnvCore
 /// refuses `step` until `reset`). The reference Python client instead reconnects
 /// silently and carries on in a fresh environment as if the episode had survived.
 ///
-/// Everything throws ``OpenEnvError`` only.
+/// Calls throw ``OpenEnvError`` (``launch(_:transport:configuration:)`` also
+/// ``ProviderError``; a cancelled ``reconnectToFreshSession(backoff:)`` `CancellationError`).
 public actor EnvClient<Action: Encodable & Sendable, Observation: Decodable & Sendable, State: Decodable & Sendable> {
     private enum Link {
         case active(any SessionTransport)

@@ -1,7 +1,7 @@
 import OpenEnvCore
 
-/// Everything a client call can fail with. Every public client API throws only this type
-/// (plus `CancellationError` when the calling task is cancelled before a request starts).
+/// Everything a client call can fail with. Session calls (`reset`, `step`, `state`,
+/// tools) throw only this type; starting servers adds ``ProviderError``.
 ///
 /// Losing a session is always reported, never papered over: unlike the reference Python
 /// client, which silently opens a new session (and a fresh environment) on the next
