@@ -14,6 +14,10 @@ import Darwin
 /// rest of its group is killed at once; ``stop()`` sends SIGTERM to the group, waits up
 /// to the grace period, then SIGKILLs it. Its output is forwarded line by line to the
 /// logger, and the last lines are kept for error messages.
+///
+/// The group is not tied to this process's life: if this process is killed before
+/// ``stop()`` runs, the server keeps running (Linux's parent-death signal cannot be set
+/// through `posix_spawn`).
 public actor LocalServerProcess: RunningServer {
     public nonisolated let address: ServerAddress
     /// The command line that was started.
