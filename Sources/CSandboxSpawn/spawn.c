@@ -42,29 +42,18 @@ static int set_limit(int resource, unsigned long long value) {
     return setrlimit(resource, &limit);
 }
 
-static void child(const oe_spawn_request *r, pid_t parent, int report) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);  // SIG_IGN would survive exec
-
-    if (setsid() < 0) report_and_exit(report, OE_STAGE_SESSION);
-
-    if (r->cgroup_procs) {
-        for (const char *const *path = r->cgroup_procs; *path; path++) {
-            int fd = open(*path, O_WRONLY | O_CLOEXEC);
-            if (fd < 0) report_and_exit(report, OE_STAGE_CGROUP);
-            if (write_all(fd, "0") < 0) report_and_exit(report, OE_STAGE_CGROUP);  // 0: the writer
-            close(fd);
-        }
+static void join_cgroups(const char *const *paths, int report) {
+    if (!paths) return;
+    for (const char *const *path = paths; *path; path++) {
+        int fd = open(*path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) report_and_exit(report, OE_STAGE_CGROUP);
+        if (write_all(fd, "0") < 0) report_and_exit(report, OE_STAGE_CGROUP);  // 0: the writer
+        close(fd);
     }
+}
 
-    if (set_limit(RLIMIT_CPU, r->limits.cpu_seconds) || set_limit(RLIMIT_AS, r->limits.address_space)
-        || set_limit(RLIMIT_NPROC, r->limits.processes) || set_limit(RLIMIT_NOFILE, r->limits.open_files)
-        || set_limit(RLIMIT_FSIZE, r->limits.file_size) || set_limit(RLIMIT_CORE, 0))
-        report_and_exit(report, OE_STAGE_RLIMIT);
-
-    // Raw syscalls: glibc's wrappers would try to signal threads that do not exist here.
+// Raw syscalls: glibc's wrappers would try to signal threads that do not exist here.
+static void drop_identity(const oe_spawn_request *r, int report) {
     if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, r->gid, r->gid, r->gid) != 0
         || syscall(SYS_setresuid, r->uid, r->uid, r->uid) != 0)
         report_and_exit(report, OE_STAGE_IDENTITY);
@@ -76,14 +65,22 @@ static void child(const oe_spawn_request *r, pid_t parent, int report) {
         report_and_exit(report, OE_STAGE_IDENTITY);
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report, OE_STAGE_IDENTITY);
+}
 
-    // After the identity change: changing credentials clears the parent-death signal.
+// After the identity change, which clears the parent-death signal. The chain
+// caller -> reaper -> program -> namespace init dies with its first link.
+static void die_with(pid_t parent, int report) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) report_and_exit(report, OE_STAGE_PARENT_DEATH);
     if (getppid() != parent) {
         errno = ESRCH;
         report_and_exit(report, OE_STAGE_PARENT_DEATH);
     }
+}
 
+static void exec_worker(const oe_spawn_request *r, pid_t reaper, int report) {
+    join_cgroups(r->program_cgroup_procs, report);
+    drop_identity(r, report);
+    die_with(reaper, report);
     // Move every source fd above the targets first, so no dup2 clobbers another source.
     int sources[4] = { r->stdin_fd, r->stdout_fd, r->stderr_fd, r->extra_fd };
     int count = r->extra_fd >= 0 ? 4 : 3;
@@ -106,6 +103,47 @@ static void child(const oe_spawn_request *r, pid_t parent, int report) {
 
     execve(r->path, r->argv, r->envp);
     report_and_exit(report, OE_STAGE_EXEC);
+}
+
+static void child(const oe_spawn_request *r, pid_t parent, int report) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);  // SIG_IGN would survive exec
+
+    if (setsid() < 0) report_and_exit(report, OE_STAGE_SESSION);
+
+    join_cgroups(r->cgroup_procs, report);
+
+    if (set_limit(RLIMIT_CPU, r->limits.cpu_seconds) || set_limit(RLIMIT_AS, r->limits.address_space)
+        || set_limit(RLIMIT_NPROC, r->limits.processes) || set_limit(RLIMIT_NOFILE, r->limits.open_files)
+        || set_limit(RLIMIT_FSIZE, r->limits.file_size) || set_limit(RLIMIT_CORE, 0))
+        report_and_exit(report, OE_STAGE_RLIMIT);
+
+    // The child stays as a reaper: orphans of the sandbox (bwrap's namespace init may
+    // outlive bwrap by a moment) are reparented here and reaped, never left as zombies of
+    // the host's init. It exits, with bwrap's status, once it has no children left.
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) report_and_exit(report, OE_STAGE_PARENT_DEATH);
+    pid_t reaper = getpid();
+    pid_t worker = fork();
+    if (worker < 0) report_and_exit(report, OE_STAGE_FORK);
+    if (worker == 0) exec_worker(r, reaper, report);
+    drop_identity(r, report);
+    die_with(parent, report);
+
+    for (int fd = 0; fd < 1024; fd++) close(fd);
+    syscall(SYS_close_range, 1024U, ~0U, 0);
+    int code = 127;
+    for (;;) {
+        int status;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            break;  // ECHILD: nothing left
+        }
+        if (done == worker) code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    _exit(code);
 }
 
 pid_t oe_spawn(const oe_spawn_request *request, int *stage, int *error) {

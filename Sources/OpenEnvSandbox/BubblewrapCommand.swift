@@ -6,9 +6,9 @@ import Foundation
 /// no further user namespaces), PID, IPC, UTS, cgroup, mount and, unless the
 /// configuration opts in, network. Filesystem: a read-only root holding only `/usr` (and
 /// the usr-merged `/bin`, `/lib`, ... links), a short list of harmless `/etc` files, a
-/// generated `/etc/passwd` and `/etc/group`, fresh `/dev` and `/proc`, a private tmpfs
-/// `/tmp`, and the session's work directory at `/work` — writable, or read-only for
-/// grading. Nothing else of the host (`/root`, `/home`, `/var`, `/sys`, other sessions,
+/// generated `/etc/passwd` and `/etc/group`, fresh read-only `/dev` (with private
+/// `/dev/pts` and a private tmpfs `/dev/shm`) and `/proc`, a private tmpfs `/tmp`, and the
+/// session's work directory at `/work` — writable, or read-only for grading. Nothing else of the host (`/root`, `/home`, `/var`, `/sys`, other sessions,
 /// the server's files) exists inside.
 struct BubblewrapCommand {
     /// The sandbox's view of the session user.
@@ -52,9 +52,9 @@ struct BubblewrapCommand {
         etc += Self.pythonEtcEntries
         for entry in etc { a += ["--ro-bind-try", "/etc/" + entry, "/etc/" + entry] }
         a += ["--ro-bind", passwdFile, "/etc/passwd", "--ro-bind", groupFile, "/etc/group",
-              "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/var", "--symlink", "../tmp", "/var/tmp",
+              "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/var", "--symlink", "../tmp", "/var/tmp",
               workReadOnly ? "--ro-bind" : "--bind", workDirectory, Self.workPath, "--chdir", Self.workPath,
-              "--remount-ro", "/", "--info-fd", String(infoFD), "--clearenv"]
+              "--remount-ro", "/dev", "--remount-ro", "/", "--info-fd", String(infoFD), "--clearenv"]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { a += ["--setenv", key, value] }
         a.append("--")
         a += command

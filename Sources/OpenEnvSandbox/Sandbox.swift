@@ -25,6 +25,8 @@ public actor Sandbox {
         let namespaceInit: pid_t?
         let generation: Int
         var expiry: SandboxFailure.Reason?
+        /// Tasks of the session when the deadline passed: at the limit, a fork bomb.
+        var tasksAtExpiry = 0
     }
 
     private let host: SandboxHost
@@ -43,6 +45,16 @@ public actor Sandbox {
     public var hostWorkDirectory: String? { resources?.workDirectory }
     /// A program is running (started and not failed or stopped since).
     public var isRunning: Bool { running != nil }
+    /// Processes and threads of the session now, the sandbox's own included; `nil`
+    /// before the first start.
+    public var taskCount: Int? { resources?.cgroups.taskCount }
+
+    /// A warning while the session is at its process limit (new processes fail to start,
+    /// e.g. after a fork bomb), else `nil`.
+    public func processLimitWarning() async -> String? {
+        guard let count = taskCount, let limit = try? await host.configuration().limits.processes, count >= limit else { return nil }
+        return "the session is at its limit of \(limit) processes: new processes fail to start until some end (`kill -9 -1` ends them all, and the sandbox)"
+    }
 
     /// Stops any running program and starts `command` (absolute path first) in a fresh
     /// sandbox; returns its greeting, the first line it prints, which must be a JSON object.
@@ -83,7 +95,8 @@ public actor Sandbox {
             process = try SpawnedProcess.spawn(SpawnedProcess.Request(
                 executable: ready.bubblewrap, arguments: bwrap.arguments, environment: ["PATH": "/usr/bin:/bin"],
                 stdin: pair[1], stdout: pair[1], stderr: errorPipe[1], extraFD: infoPipe[1],
-                cgroupProcsFiles: session.cgroups.procsFiles, uid: session.uid, limits: ready.configuration.limits))
+                cgroupProcsFiles: session.cgroups.sharedProcsFiles, programCgroupProcsFiles: session.cgroups.programProcsFiles,
+                uid: session.uid, limits: ready.configuration.limits))
         } catch {
             for fd in pair + errorPipe + infoPipe { Foundation.close(fd) }
             throw error
@@ -162,6 +175,7 @@ public actor Sandbox {
     private func expire(_ generation: Int, _ reason: SandboxFailure.Reason) {
         guard var current = running, current.generation == generation, current.expiry == nil, let uid = resources?.uid else { return }
         current.expiry = reason
+        current.tasksAtExpiry = resources?.cgroups.taskCount ?? 0
         running = current
         _ = SpawnedProcess.kill(as: uid, current.namespaceInit ?? current.process.pid)
     }
@@ -186,7 +200,9 @@ public actor Sandbox {
             reason = .ended(status.map(Self.innerStatus))
         }
         let failure = SandboxFailure(
-            reason, processLimitReached: after.pidsLimitHits > before.pidsLimitHits, processLimit: limits.processes,
+            reason,
+            processLimitReached: after.pidsLimitHits > before.pidsLimitHits || current.tasksAtExpiry >= limits.processes,
+            processLimit: limits.processes,
             diagnostics: current.stderr.text)
         await stop()
         return failure

@@ -18,7 +18,7 @@ public struct SandboxLimits: Sendable, Equatable {
     /// process (RLIMIT_AS, so a single large allocation fails with `MemoryError`/`ENOMEM`
     /// first). Default 512 MiB.
     public var memoryBytes: Int = 512 << 20
-    /// Processes and threads of the session, the sandbox's own three included (RLIMIT_NPROC
+    /// Processes and threads of the session, the sandbox's own four included: reaper, bwrap, its init and the driver (RLIMIT_NPROC
     /// on the session uid, and cgroup `pids.max`). Default 64.
     public var processes: Int = 64
     /// Open files per process (RLIMIT_NOFILE). Default 256.

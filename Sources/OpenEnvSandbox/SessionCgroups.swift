@@ -1,8 +1,8 @@
 import Foundation
 
 /// The cgroup v1 groups of one session uid, `<root>/{pids,memory,cpu}/openenv/<uid>`:
-/// every process of the session (the sandbox's own included) joins all three before
-/// `bwrap` runs, so the limits bind the session as a whole, whatever it forks.
+/// every process of the session joins them before `bwrap` runs (the reaper only `pids`
+/// and `cpu`), so the limits bind the session as a whole, whatever it forks.
 struct SessionCgroups: Sendable {
     static let controllers = ["pids", "memory", "cpu"]
 
@@ -14,8 +14,11 @@ struct SessionCgroups: Sendable {
 
     let directories: [String: String]
 
-    /// The `cgroup.procs` files a new process writes itself into.
-    var procsFiles: [String] { Self.controllers.map { directories[$0]! + "/cgroup.procs" } }
+    /// The `cgroup.procs` files every process of the session joins (the reaper included).
+    var sharedProcsFiles: [String] { ["pids", "cpu"].map { directories[$0]! + "/cgroup.procs" } }
+    /// Joined by the sandboxed program but not by its reaper: the memory cgroup's OOM
+    /// killer must choose among the sandbox's processes, never the reaper.
+    var programProcsFiles: [String] { [directories["memory"]! + "/cgroup.procs"] }
 
     /// Why this host's cgroups cannot be used, or `nil` when they can.
     static func unavailableReason(root: String) -> String? {
@@ -80,6 +83,11 @@ struct SessionCgroups: Sendable {
     var counters: Counters {
         Counters(oomKills: Self.field("oom_kill", in: read("memory", "memory.oom_control")),
                  pidsLimitHits: Self.field("max", in: read("pids", "pids.events")))
+    }
+
+    /// Processes and threads of the session now (`pids.current`).
+    var taskCount: Int {
+        Int(read("pids", "pids.current").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// Pids of live processes in the session (the pids controller lists every one).

@@ -15,7 +15,9 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A direct child started with `oe_spawn` as an unprivileged uid, reaped exactly once.
+/// A direct child started with `oe_spawn`: the reaper of a program running as an
+/// unprivileged uid (see `oe_spawn`). Reaped exactly once; its exit status is the
+/// program's.
 final class SpawnedProcess: Sendable {
     struct Request {
         var executable: String
@@ -26,6 +28,7 @@ final class SpawnedProcess: Sendable {
         var stderr: Int32
         var extraFD: Int32?
         var cgroupProcsFiles: [String]
+        var programCgroupProcsFiles: [String]
         var uid: UInt32
         var limits: SandboxLimits
     }
@@ -49,6 +52,7 @@ final class SpawnedProcess: Sendable {
         let pid = withCStrings(argv) { argvPointer in
             withCStrings(envp) { envpPointer in
                 withCStrings(request.cgroupProcsFiles) { cgroupPointer in
+                  withCStrings(request.programCgroupProcsFiles) { programCgroupPointer in
                     request.executable.withCString { path in
                         var r = oe_spawn_request()
                         r.path = path
@@ -59,6 +63,7 @@ final class SpawnedProcess: Sendable {
                         r.stderr_fd = request.stderr
                         r.extra_fd = request.extraFD ?? -1
                         r.cgroup_procs = UnsafePointer(OpaquePointer(cgroupPointer))
+                        r.program_cgroup_procs = UnsafePointer(OpaquePointer(programCgroupPointer))
                         r.uid = request.uid
                         r.gid = request.uid
                         r.limits = oe_limits(
@@ -69,6 +74,7 @@ final class SpawnedProcess: Sendable {
                             file_size: UInt64(request.limits.fileSizeBytes))
                         return oe_spawn(&r, &stage, &error)
                     }
+                  }
                 }
             }
         }

@@ -19,7 +19,8 @@ typedef struct {
     char *const *envp;                     // NULL-terminated; the child's whole environment
     int stdin_fd, stdout_fd, stderr_fd;    // become fds 0, 1, 2
     int extra_fd;                          // becomes fd 3, or -1 for none
-    const char *const *cgroup_procs;       // NULL-terminated cgroup.procs files to join, may be NULL
+    const char *const *cgroup_procs;       // NULL-terminated cgroup.procs files everything joins, may be NULL
+    const char *const *program_cgroup_procs;  // joined by the program but not the reaper, may be NULL
     uid_t uid;                             // must not be 0
     gid_t gid;                             // must not be 0
     oe_limits limits;
@@ -39,11 +40,16 @@ typedef enum {
     OE_STAGE_REFUSED = 9,
 } oe_spawn_stage;
 
-/// Forks and execs `request->path` as `uid`/`gid` with no supplementary groups, no
-/// capabilities, no-new-privs, its own session (setsid), the given cgroups and limits,
-/// default signal dispositions, SIGKILL when the calling thread's process dies, and only
-/// fds 0-3 open. Returns the child's pid, or -1 with `*stage` and `*error` (an errno) set;
-/// the child is then already reaped.
+/// Starts `request->path` as `uid`/`gid` with no supplementary groups, no capabilities,
+/// no-new-privs, its own session (setsid), the given cgroups and limits, default signal
+/// dispositions, and only fds 0-3 open. The returned pid is a reaper between the caller
+/// and the program: a child subreaper, running as `uid` too, that reaps every orphan of
+/// the program and exits with the program's status (128 + signal when it was killed)
+/// once nothing is left. It stays out of `program_cgroup_procs` (put the memory cgroup
+/// there, so its OOM killer never picks the reaper, whose resident set is the caller's).
+/// The reaper dies with the calling process, and the program with the reaper (SIGKILL).
+/// Returns -1 with `*stage` and `*error` (an errno) set when the program did not start;
+/// the reaper is then already reaped.
 pid_t oe_spawn(const oe_spawn_request *request, int *stage, int *error);
 
 /// Sends SIGKILL, as `uid` (never root), to `target`, or to every process of `uid` when

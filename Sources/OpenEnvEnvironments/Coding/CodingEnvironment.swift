@@ -26,7 +26,8 @@ public actor CodingEnvironment: Environment {
 
     public private(set) var state = State(episodeID: nil, stepCount: 0, lastExitCode: nil, interpreterStarts: 0, taskMode: false)
     private let host: SandboxHost
-    private let sandbox: Sandbox
+    /// The session's sandbox (tests look up its uid and work directory).
+    nonisolated let sandbox: Sandbox
     private var hiddenTests: String?
 
     public init(host: SandboxHost = .shared) {
@@ -66,7 +67,8 @@ public actor CodingEnvironment: Environment {
             observation = Observation(
                 stdout: reply.stdout, stderr: reply.stderr, exitCode: reply.exitCode, exception: reply.exception,
                 durationMs: reply.durationMs, timedOut: false,
-                truncated: reply.stdoutBytes > limits.outputBytes || reply.stderrBytes > limits.outputBytes, error: nil, tests: nil)
+                truncated: reply.stdoutBytes > limits.outputBytes || reply.stderrBytes > limits.outputBytes,
+                error: await sandbox.processLimitWarning(), tests: nil)
         case .failure(let failure):
             observation = .empty
             observation.exitCode = failure.exitCode

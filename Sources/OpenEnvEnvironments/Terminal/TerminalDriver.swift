@@ -236,7 +236,10 @@ def main():
             else:
                 with open(COMMAND_FILE, "w") as f:
                     f.write(request["command"])
-                event = shell.exchange(out, deadline, b' eval -- "$(< %s)"\n' % COMMAND_FILE.encode())
+                # `read` and `eval` are builtins: delivering a command never forks, so it
+                # works even when the session is at its process limit.
+                line = b" IFS= read -r -d '' __openenv_command < %s; eval -- \"$__openenv_command\"\n" % COMMAND_FILE.encode()
+                event = shell.exchange(out, deadline, line)
         else:
             event = shell.exchange(out, deadline, request["keys"].encode(), idle=float(request.get("idle", 0.5)))
         if event and event[0] == "deadline":

@@ -23,7 +23,8 @@ public actor TerminalEnvironment: Environment {
 
     public private(set) var state = State(episodeID: nil, stepCount: 0, cwd: nil, lastExitCode: nil)
     private let host: SandboxHost
-    private let sandbox: Sandbox
+    /// The session's sandbox (tests look up its uid and work directory).
+    nonisolated let sandbox: Sandbox
 
     public init(host: SandboxHost = .shared) {
         self.host = host
@@ -59,14 +60,14 @@ public actor TerminalEnvironment: Environment {
             request["idle"] = .double(action.idleS.map { max(0.01, $0) } ?? 0.5)
         }
         let started = ContinuousClock.now
-        let observation: Observation
+        var observation: Observation
         switch await sandbox.call(.object(request), timeout: timeout + Self.grace) {
         case .success(let object):
             let reply = try JSONValueDecoder(forbidExtraKeys: false).decode(DriverReply.self, from: .object(object))
             observation = Observation(
                 output: reply.output, status: reply.status, exitCode: reply.exitCode, cwd: reply.cwd ?? state.cwd,
                 durationMs: reply.durationMs, truncated: reply.outputBytes > limits.outputBytes,
-                shellStarted: shellStarted || reply.shellStarted, error: nil)
+                shellStarted: shellStarted || reply.shellStarted, error: await sandbox.processLimitWarning())
         case .failure(let failure):
             observation = Observation(
                 output: "", status: .killed, exitCode: failure.exitCode, cwd: state.cwd,

@@ -1,0 +1,109 @@
+import Foundation
+import OpenEnvCore
+import Testing
+@testable import OpenEnvEnvironments
+@testable import OpenEnvSandbox
+
+/// Tight limits so that abuse hits them quickly.
+let tightHost: SandboxHost = {
+    var configuration = SandboxConfiguration()
+    configuration.limits.wallClock = .seconds(10)
+    configuration.limits.memoryBytes = 256 << 20
+    configuration.limits.processes = 32
+    configuration.limits.fileSizeBytes = 16 << 20
+    configuration.limits.outputBytes = 16 << 10
+    return SandboxHost(configuration: configuration)
+}()
+
+/// The two sandboxed environments, for tests that must hold for both.
+enum EnvironmentKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case coding, terminal
+    var testDescription: String { rawValue }
+}
+
+/// What a snippet did, in terms common to both environments.
+struct Outcome: Sendable {
+    var text: String
+    var exitCode: Int?
+    var timedOut: Bool
+    var truncated: Bool
+    /// The sandbox stepped in (a kill), with its explanation.
+    var error: String?
+    var elapsed: Duration
+}
+
+/// One session of either environment, driven by snippets: Python for `coding`, shell
+/// input for `terminal`.
+struct Session: Sendable {
+    let kind: EnvironmentKind
+    private let coding: CodingEnvironment?
+    private let terminal: TerminalEnvironment?
+
+    static func open(_ kind: EnvironmentKind, host: SandboxHost = tightHost) async throws -> Session {
+        let session = switch kind {
+        case .coding: Session(kind: kind, coding: CodingEnvironment(host: host), terminal: nil)
+        case .terminal: Session(kind: kind, coding: nil, terminal: TerminalEnvironment(host: host))
+        }
+        _ = try await session.coding?.reset(seed: nil, episodeID: nil, options: [:])
+        _ = try await session.terminal?.reset(seed: nil, episodeID: nil, options: [:])
+        return session
+    }
+
+    var sandbox: Sandbox { coding?.sandbox ?? terminal!.sandbox }
+    var uid: UInt32 { get async throws { try #require(await sandbox.hostUID) } }
+    var workDirectory: String { get async throws { try #require(await sandbox.hostWorkDirectory) } }
+
+    /// Runs `python` (coding) or `shell` (terminal).
+    func run(python: String, shell: String, timeout: Double? = nil) async throws -> Outcome {
+        let started = ContinuousClock.now
+        if let coding {
+            let o = try await coding.step(.init(code: python, timeoutS: timeout)).observation
+            return Outcome(text: o.stdout + o.stderr, exitCode: o.exitCode, timedOut: o.timedOut, truncated: o.truncated,
+                           error: o.error, elapsed: ContinuousClock.now - started)
+        }
+        let o = try await terminal!.step(.init(command: shell, timeoutS: timeout)).observation
+        return Outcome(text: o.output, exitCode: o.exitCode, timedOut: o.status == .timeout, truncated: o.truncated,
+                       error: o.error, elapsed: ContinuousClock.now - started)
+    }
+
+    /// Prints `text` and returns what came back (both environments).
+    func echo(_ text: String) async throws -> String {
+        try await run(python: "print(\(String(reflecting: text)))", shell: "echo '\(text)'").text
+    }
+
+    func close() async {
+        await coding?.close()
+        await terminal?.close()
+    }
+}
+
+/// Host processes (any state, zombies included) whose real, effective or saved uid is `uid`.
+func processes(of uid: UInt32) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid -> String? in
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let lines = status.split(separator: "\n")
+        guard let uids = lines.first(where: { $0.hasPrefix("Uid:") })?.split(separator: "\t").dropFirst().prefix(3),
+              uids.contains(where: { UInt32($0) == uid }) else { return nil }
+        let name = lines.first { $0.hasPrefix("Name:") }.map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) } ?? "?"
+        let state = lines.first { $0.hasPrefix("State:") }.map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) } ?? "?"
+        return "\(pid) \(name) \(state)"
+    }
+}
+
+/// Asserts that nothing of a closed session is left: no process, no work directory, no
+/// cgroup, and its uid lock marked clean.
+func expectNothingLeft(uid: UInt32, workDirectory: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(processes(of: uid).isEmpty, "processes of uid \(uid) survived: \(processes(of: uid))", sourceLocation: sourceLocation)
+    #expect(!FileManager.default.fileExists(atPath: workDirectory), "work directory \(workDirectory) survived", sourceLocation: sourceLocation)
+    for controller in SessionCgroups.controllers {
+        let path = "/sys/fs/cgroup/\(controller)/openenv/\(uid)"
+        #expect(!FileManager.default.fileExists(atPath: path), "cgroup \(path) survived", sourceLocation: sourceLocation)
+    }
+    let lock = try? String(contentsOfFile: "/var/lib/openenv-sandbox/locks/\(uid)", encoding: .utf8)
+    #expect(lock == "clean", "uid \(uid) lock says \(lock ?? "nothing")", sourceLocation: sourceLocation)
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
