@@ -102,7 +102,10 @@ public actor SandboxHost {
         }
     }
 
+    /// Writes `text` unless the file already holds it: sandboxes being started elsewhere
+    /// bind-mount this path, and replacing the file under them breaks their mount.
     private static func writeRootFile(_ path: String, _ text: String) throws(SandboxError) {
+        if (try? String(contentsOfFile: path, encoding: .utf8)) == text { return }
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             _ = chmod(path, 0o644)

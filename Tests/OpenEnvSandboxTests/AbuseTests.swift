@@ -312,7 +312,11 @@ struct AbuseTests {
                     """,
                 shell: "nohup sleep 1000 >/dev/null 2>&1 & setsid sleep 1001 & (sleep 1002 &) ; disown -a; echo started")
             let uid = try await session.uid
-            let sleepers = processes(of: uid).filter { $0.contains(" sleep ") }
+            var sleepers: [String] = []
+            for _ in 0..<100 where sleepers.count < 2 {  // the daemons exec `sleep` a moment later
+                try await Task.sleep(for: .milliseconds(20))
+                sleepers = processes(of: uid).filter { $0.contains(" sleep ") }
+            }
             #expect(sleepers.count >= 2, "\(processes(of: uid))")
         }
     }

@@ -47,3 +47,141 @@ func probeCommand(_ host: SandboxHost) async throws -> [String] {
         #expect(lstat(work, &info) != 0)
     }
 }
+
+@Suite struct SandboxIsolationTests {
+    @Test func namespacesAndFilesystemAreTheSandboxsOwn() async throws {
+        let host = SandboxHost.shared
+        let first = Sandbox(host: host)
+        let second = Sandbox(host: host)
+        _ = try await first.start(try await probeCommand(host))
+        _ = try await second.start(try await probeCommand(host))
+        let probe: JSONValue = ["code": """
+            import os, socket
+            open('/tmp/mine', 'w').write('x')
+            open('/dev/shm/mine', 'w').write('x')
+            def writable(path):
+                try:
+                    open(path, 'w').close()
+                    return True
+                except OSError:
+                    return False
+            result = {
+                'hostname': socket.gethostname(),
+                'interfaces': [name for _, name in socket.if_nameindex()],
+                'tmp': sorted(os.listdir('/tmp')),
+                'root': sorted(os.listdir('/')),
+                'writable': [p for p in ['/work/f', '/tmp/f', '/dev/shm/f', '/f', '/usr/f', '/etc/f', '/dev/f', '/var/tmp/f'] if writable(p)],
+                'namespaces': {n: os.readlink('/proc/self/ns/' + n) for n in ['ipc', 'mnt', 'net', 'pid', 'user', 'uts', 'cgroup']},
+            }
+            """]
+        let a = try await first.call(probe, timeout: .seconds(10)).get()["result"]!
+        let b = try await second.call(probe, timeout: .seconds(10)).get()["result"]!
+        #expect(a["hostname"] == "sandbox")
+        #expect(a["interfaces"] == ["lo"])
+        #expect(a["tmp"] == ["mine"] && b["tmp"] == ["mine"], "each sandbox has its own /tmp")
+        #expect(a["root"] == ["bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr", "var", "work"])
+        #expect(a["writable"] == ["/work/f", "/tmp/f", "/dev/shm/f", "/var/tmp/f"])
+        let ours = try #require(a["namespaces"]?.objectValue)
+        let theirs = try #require(b["namespaces"]?.objectValue)
+        for member in ours {
+            let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(member.key)")
+            #expect(member.value != .string(host), "\(member.key) namespace shared with the host")
+            #expect(member.value != theirs[member.key], "\(member.key) namespace shared between sessions")
+        }
+        #expect(await first.hostUID != second.hostUID)
+        await first.close()
+        await second.close()
+    }
+
+    @Test func networkIsOptIn() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.network = true
+        let sandbox = Sandbox(host: SandboxHost(configuration: configuration))
+        let listener = try TCPListener()
+        _ = try await sandbox.start(try await probeCommand(SandboxHost.shared))
+        let reply = try await sandbox.call(["code": .string("import socket\nsocket.create_connection(('127.0.0.1', \(listener.port)), timeout=5).close()\nresult = 'connected'")], timeout: .seconds(10)).get()
+        #expect(reply["result"] == "connected", "\(reply)")
+        #expect(!listener.acceptedNothing)
+        await sandbox.close()
+    }
+
+    @Test func aCallThatTimesOutKillsEverythingAndSaysSo() async throws {
+        let sandbox = Sandbox(host: SandboxHost.shared)
+        _ = try await sandbox.start(try await probeCommand(SandboxHost.shared))
+        let uid = try #require(await sandbox.hostUID)
+        let started = ContinuousClock.now
+        let result = await sandbox.call(["code": "import subprocess\nsubprocess.Popen(['sleep', '100'])\nwhile True: pass"], timeout: .milliseconds(500))
+        #expect(ContinuousClock.now - started < .seconds(3))
+        guard case .failure(let failure) = result else { Issue.record("expected a failure, got \(result)"); return }
+        #expect(failure.reason == .timeout(.milliseconds(500)))
+        #expect(failure.exitCode == 124)
+        #expect("\(failure)" == "exceeded the wall-clock limit of 0.5 s; every process of the session was killed")
+        #expect(processes(of: uid).isEmpty, "\(processes(of: uid))")
+        #expect(await !sandbox.isRunning)
+        _ = try await sandbox.start(try await probeCommand(SandboxHost.shared))
+        #expect(try await sandbox.call(["code": "result = 1"], timeout: .seconds(5)).get()["result"] == 1)
+        await sandbox.close()
+    }
+
+    @Test func cancellingACallKillsTheSandbox() async throws {
+        let sandbox = Sandbox(host: SandboxHost.shared)
+        _ = try await sandbox.start(try await probeCommand(SandboxHost.shared))
+        let call = Task { await sandbox.call(["code": "import time\ntime.sleep(60)"], timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        call.cancel()
+        let result = await call.value
+        #expect(ContinuousClock.now - started < .seconds(3))
+        guard case .failure(let failure) = result else { Issue.record("expected a failure"); return }
+        #expect(failure.reason == .cancelled)
+        await sandbox.close()
+    }
+
+    @Test func aProgramThatDoesNotGreetFailsToStartWithItsDiagnostics() async throws {
+        let sandbox = Sandbox(host: SandboxHost.shared)
+        let python = try await SandboxHost.shared.configuration().pythonPath
+        await #expect {
+            _ = try await sandbox.start([python, "-I", "-c", "import sys; print('no protocol here', file=sys.stderr); sys.exit(3)"])
+        } throws: { error in
+            guard case SandboxError.startFailed(let why) = error else { return false }
+            return why.contains("ended unexpectedly (exit status 3)") && why.contains("no protocol here")
+        }
+        await #expect(throws: SandboxError.self) { _ = try await sandbox.start(["/usr/bin/does-not-exist"]) }
+        await sandbox.close()
+    }
+
+    @Test func aHostThatCannotSandboxSaysWhatIsMissing() async throws {
+        var noBubblewrap = SandboxConfiguration()
+        noBubblewrap.bubblewrapPath = "/nonexistent/bwrap"
+        var noPython = SandboxConfiguration()
+        noPython.pythonPath = "/opt/python3"
+        for (configuration, expected) in [(noBubblewrap, "bubblewrap is not installed"), (noPython, "no Python interpreter at /opt/python3")] {
+            let sandbox = Sandbox(host: SandboxHost(configuration: configuration))
+            await #expect {
+                _ = try await sandbox.start(["/usr/bin/python3"])
+            } throws: { error in
+                guard case SandboxError.unavailable(let why) = error else { return false }
+                return why.contains(expected)
+            }
+        }
+        #expect(throws: SandboxError.invalidSetting("OPENENV_SANDBOX_TIMEOUT=soon: expected a number in 0.1...86400.0")) {
+            _ = try SandboxConfiguration.fromEnvironment(["OPENENV_SANDBOX_TIMEOUT": "soon"])
+        }
+        let configured = try SandboxConfiguration.fromEnvironment([
+            "OPENENV_SANDBOX_NETWORK": "1", "OPENENV_SANDBOX_TIMEOUT": "2.5", "OPENENV_SANDBOX_MEMORY_MB": "1024",
+            "OPENENV_SANDBOX_PROCESSES": "100", "OPENENV_SANDBOX_OUTPUT_KB": "8"])
+        #expect(configured.network && configured.limits.wallClock == .milliseconds(2500))
+        #expect(configured.limits.memoryBytes == 1 << 30 && configured.limits.processes == 100 && configured.limits.outputBytes == 8192)
+    }
+
+    @Test func closingRemovesEverythingAndFreesTheUID() async throws {
+        let sandbox = Sandbox(host: SandboxHost.shared)
+        _ = try await sandbox.start(try await probeCommand(SandboxHost.shared))
+        let uid = try #require(await sandbox.hostUID)
+        let work = try #require(await sandbox.hostWorkDirectory)
+        _ = try await sandbox.call(["code": "import os\nos.makedirs('a/b/c')\nos.chmod('a/b', 0)\nos.symlink('/etc', 'etc')"], timeout: .seconds(5))
+        await sandbox.close()
+        expectNothingLeft(uid: uid, workDirectory: work)
+        await #expect(throws: SandboxError.self) { _ = try await sandbox.start(try await probeCommand(SandboxHost.shared)) }
+    }
+}

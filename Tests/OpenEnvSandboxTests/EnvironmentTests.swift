@@ -1,0 +1,97 @@
+import Foundation
+import OpenEnvCore
+import Testing
+@testable import OpenEnvEnvironments
+@testable import OpenEnvSandbox
+
+@Suite struct CodingEnvironmentTests {
+    @Test func stateOutputAndExceptionsPersistLikeANotebook() async throws {
+        let env = CodingEnvironment()
+        _ = try await env.reset(seed: nil, episodeID: "ep", options: [:])
+        #expect(try await env.step(.init(code: "import sys\ncounter = 1")).observation.exitCode == 0)
+        let printed = try await env.step(.init(code: "counter += 1\nprint(counter)\nprint('warn', file=sys.stderr)")).observation
+        #expect(printed.stdout == "2\n" && printed.stderr == "warn\n" && printed.exception == nil && !printed.truncated)
+        let failed = try await env.step(.init(code: "def f():\n    return 1 / 0\nf()")).observation
+        #expect(failed.exitCode == 1 && failed.exception == .init(type: "ZeroDivisionError", message: "division by zero"))
+        #expect(failed.stderr.contains("line 2, in f\n    return 1 / 0"), "\(failed.stderr)")
+        #expect(try await env.step(.init(code: "raise SystemExit(3)")).observation.exitCode == 3)
+        #expect(try await env.step(.init(code: "print(counter)")).observation.stdout == "2\n", "SystemExit keeps the interpreter")
+        let state = await env.state
+        #expect(state.episodeID == "ep" && state.stepCount == 5 && state.lastExitCode == 0 && state.interpreterStarts == 1)
+        await env.close()
+    }
+
+    @Test func hiddenTestsGradeTheWorkDirectoryFromOutsideTheAgentsReach() async throws {
+        let tests = """
+            import os
+            from solution import square
+            def test_square():
+                assert square(3) == 9
+            def test_work_is_read_only():
+                try:
+                    open('/work/tampered', 'w')
+                except OSError:
+                    return
+                raise AssertionError('the grader could write to /work')
+            def test_fails():
+                assert square(2) == 5
+            """
+        let env = CodingEnvironment()
+        _ = try await env.reset(seed: nil, episodeID: nil, options: ["tests": .string(tests)])
+        let look = try await env.step(.init(code: "import os\nprint(os.listdir('/work'), os.listdir('/tmp'))")).observation
+        #expect(look.stdout == "[] ['.']\n" || !look.stdout.contains("test_"), "\(look.stdout)")
+        _ = try await env.step(.init(code: "open('solution.py', 'w').write('def square(x):\\n    return x * x\\n')"))
+        let graded = try await env.step(.init(code: "print('done')", submit: true))
+        #expect(graded.done)
+        #expect(graded.reward == .double(2.0 / 3.0))
+        #expect(graded.observation.tests == .init(passed: 2, total: 3, failed: ["test_fails"], error: nil))
+        // A solution that kills its grader gets nothing.
+        _ = try await env.reset(seed: nil, episodeID: nil, options: ["tests": .string(tests)])
+        _ = try await env.step(.init(code: "open('solution.py', 'w').write('import os\\nos._exit(0)\\n')"))
+        let cheated = try await env.step(.init(code: "", submit: true))
+        #expect(cheated.reward == .double(0) && cheated.observation.tests?.error?.contains("grading failed") == true, "\(cheated.observation)")
+        await env.close()
+    }
+
+    @Test func submitWithoutATaskIsAValidationError() async throws {
+        let env = CodingEnvironment()
+        _ = try await env.reset(seed: nil, episodeID: nil, options: [:])
+        await #expect(throws: ValidationFailure.self) { _ = try await env.step(.init(code: "", submit: true)) }
+        await #expect(throws: ValidationFailure.self) { _ = try await env.reset(seed: nil, episodeID: nil, options: ["tests": 1]) }
+        #expect(await env.state.stepCount == 0)
+        await env.close()
+    }
+}
+
+@Suite struct TerminalEnvironmentTests {
+    @Test func theShellKeepsItsDirectoryVariablesAndJobs() async throws {
+        let env = TerminalEnvironment()
+        let start = try await env.reset(seed: nil, episodeID: "t", options: [:])
+        #expect(start.observation.cwd == "/work" && start.observation.status == .completed)
+        _ = try await env.step(.init(command: "mkdir -p a/b && cd a/b && x=41; sleep 30 &"))
+        let o = try await env.step(.init(command: "echo $((x + 1)) $PWD; jobs | wc -l")).observation
+        #expect(o.output == "42 /work/a/b\n1\n" && o.exitCode == 0 && o.cwd == "/work/a/b", "\(o)")
+        let long = try await env.step(.init(command: "printf '%s\\n' {1..3}; echo 'x\ny'")).observation
+        #expect(long.output == "1\n2\n3\nx\ny\n")
+        let bad = try await env.step(.init(command: "ls /nonexistent")).observation
+        #expect(bad.exitCode == 2 && bad.output.contains("No such file or directory"))
+        let keys = try await env.step(.init(keys: "read -r answer; echo got $answer\n", idleS: 0.3)).observation
+        #expect(keys.status == .running)
+        let reply = try await env.step(.init(keys: "yes\n")).observation
+        #expect(reply.status == .completed && reply.output == "got yes\n", "\(reply)")
+        let exited = try await env.step(.init(command: "exit 5"))
+        #expect(exited.done && exited.observation.status == .exited && exited.observation.exitCode == 5)
+        let fresh = try await env.step(.init(command: "pwd")).observation
+        #expect(fresh.shellStarted && fresh.output == "/work\n")
+        #expect(await env.state.stepCount == 8)
+        await env.close()
+    }
+
+    @Test func exactlyOneOfCommandAndKeys() async throws {
+        let env = TerminalEnvironment()
+        _ = try await env.reset(seed: nil, episodeID: nil, options: [:])
+        await #expect(throws: ValidationFailure.self) { _ = try await env.step(.init()) }
+        await #expect(throws: ValidationFailure.self) { _ = try await env.step(.init(command: "a", keys: "b")) }
+        await env.close()
+    }
+}
