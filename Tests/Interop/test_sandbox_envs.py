@@ -168,7 +168,7 @@ def test_terminal_shell_persists_across_steps(terminal_server):
         r = env.step({"keys": "exit()\n"})
         assert r.observation["status"] == "completed"
         s = env.state()
-        assert s["episode_id"] == "term-1" and s["step_count"] == 9 and s["cwd"] == "/work/src"
+        assert s["episode_id"] == "term-1" and s["step_count"] == 8 and s["cwd"] == "/work/src"
         r = env.step({"command": "exit 7"})
         assert r.done is True and r.observation["status"] == "exited" and r.observation["exit_code"] == 7
         r = env.step({"command": "pwd"})
