@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
+        .library(name: "OpenEnvRewards", targets: ["OpenEnvRewards"]),
+        .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -46,6 +48,27 @@ let package = Package(
             swiftSettings: fastAsync
         ),
         .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox"]),
+        .target(
+            name: "OpenEnvRewards",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "OpenEnvTasks",
+            dependencies: [
+                "OpenEnvCore", "CZstd", "CSnappy", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(name: "CSandboxSpawn"),
         .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
         .target(

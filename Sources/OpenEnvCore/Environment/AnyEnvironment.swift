@@ -14,8 +14,10 @@ public struct EnvironmentSchemas: Sendable, Equatable {
 /// A type-erased environment instance that speaks JSON: what a server session drives.
 ///
 /// Errors: ``step(_:)`` throws ``ValidationFailure`` when the action does not decode
-/// (locations relative to the action); every other thrown error comes from the
-/// environment itself. Tool calls throw ``ToolError``.
+/// (locations relative to the action); ``reset`` and ``step`` throw ``RewardError`` when
+/// the environment produced a reward that must not be sent (non-finite, or outside
+/// ``EnvironmentInfo/rewardRange``); every other thrown error comes from the environment
+/// itself. Tool calls throw ``ToolError``.
 public struct AnyEnvironment: Sendable {
     public let reset: @Sendable (JSONObject) async throws -> WireObservation
     public let step: @Sendable (JSONValue) async throws -> WireObservation
@@ -23,6 +25,8 @@ public struct AnyEnvironment: Sendable {
     public let close: @Sendable () async -> Void
     /// `nil` when the environment has no tools reachable over JSON-RPC.
     public let toolbox: (@Sendable () async -> Toolbox)?
+    /// The instance's Task API (spec §1.13); `nil` when the environment has no tasks.
+    public let tasks: (any TaskProviding)?
 }
 
 /// Makes ``AnyEnvironment`` instances of one environment type and describes it.
@@ -35,6 +39,8 @@ public struct EnvironmentFactory: Sendable {
     public let providesTools: Bool
     /// `true` when the action type accepts `{"type":"list_tools"}` / `call_tool` actions.
     public let acceptsMCPActions: Bool
+    /// `true` when instances answer the Task API (the environment is ``TaskProviding``).
+    public let providesTasks: Bool
     /// Creates one instance; called once per session (and per stateless HTTP request).
     public let make: @Sendable () async throws -> AnyEnvironment
 
@@ -47,6 +53,7 @@ public struct EnvironmentFactory: Sendable {
             resetObservation: Self.observationSchema(E.ResetObservation.self))
         providesTools = E.self is any ToolProviding.Type
         acceptsMCPActions = E.Action.self == MCPAction.self
+        providesTasks = E.self is any TaskProviding.Type
         self.make = {
             let env = try await make()
             return AnyEnvironment(env)
@@ -88,7 +95,9 @@ public struct EnvironmentFactory: Sendable {
 extension AnyEnvironment {
     init<E: Environment>(_ env: E) {
         let encoder = JSONValueEncoder()
+        let rewardRange = E.info.rewardRange
         @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
+            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
             var observation: JSONObject = ["metadata": .object(result.metadata)]
             if case .object(let fields) = try encoder.encode(result.observation) {
                 for member in fields where member.key != "metadata" { observation[member.key] = member.value }
@@ -137,5 +146,6 @@ extension AnyEnvironment {
         } else {
             toolbox = nil
         }
+        tasks = env as? any TaskProviding
     }
 }

@@ -13,10 +13,16 @@ public struct EnvironmentInfo: Sendable, Equatable {
     /// Default session limit of a server hosting this environment. Light in-memory
     /// environments should allow at least 1024; process-backed ones far fewer.
     public var defaultMaxSessions: Int
+    /// The declared range of every reward the environment sends (`validation.reward.range`
+    /// of an `openenv.yaml`). A reward outside it is never sent: the reset or step fails
+    /// with a ``RewardError`` (`EXECUTION_ERROR` on `/ws`). `nil`: no range is enforced;
+    /// non-finite rewards are refused either way.
+    public var rewardRange: ClosedRange<Double>?
 
     public init(
         name: String, envName: String, description: String, version: String? = "1.0.0", author: String? = nil,
-        documentationURL: String? = nil, readme: String? = nil, defaultMaxSessions: Int = 1024
+        documentationURL: String? = nil, readme: String? = nil, defaultMaxSessions: Int = 1024,
+        rewardRange: ClosedRange<Double>? = nil
     ) {
         self.name = name
         self.envName = envName
@@ -26,6 +32,7 @@ public struct EnvironmentInfo: Sendable, Equatable {
         self.documentationURL = documentationURL
         self.readme = readme
         self.defaultMaxSessions = defaultMaxSessions
+        self.rewardRange = rewardRange
     }
 
     /// The six keys of `GET /metadata`, always present.
