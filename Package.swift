@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
+        .executable(name: "openenv-sandbox-bench", targets: ["openenv-sandbox-bench"]),
         .library(name: "OpenEnvRewards", targets: ["OpenEnvRewards"]),
         .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
     ],
@@ -71,6 +72,7 @@ let package = Package(
         ),
         .target(name: "CSandboxSpawn"),
         .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
+        .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
         .target(
             name: "OpenEnvBench",
             dependencies: [

@@ -11,7 +11,7 @@ stdin/stdout (one socket) carry the protocol: a greeting, then one reply per req
 memory files emptied before each request, so output of subprocesses is captured too; fd
 0 is /dev/null. Output beyond the limit is cut in the middle with a marker.
 """
-import json, linecache, os, sys, time, traceback
+import json, os, sys, time
 
 LIMIT = int(sys.argv[1]) if len(sys.argv) > 1 else 65536
 
@@ -37,20 +37,18 @@ def main():
             data = data[os.write(channel, data):]
 
     send({"ready": True, "python": sys.version.split()[0]})
-    cell = 0
+    sources = {}  # cell name -> source, for tracebacks (traceback is imported on first use)
     for line in requests:
         request = json.loads(line)
-        cell += 1
+        name = "<cell %d>" % (len(sources) + 1)
+        sources[name] = request["code"]
         for fd in captures:
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)
         exit_code, exception = 0, None
         start = time.perf_counter()
         try:
-            name = "<cell %d>" % cell
-            source = request["code"]
-            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-            exec(compile(source, name, "exec"), namespace)
+            exec(compile(sources[name], name, "exec"), namespace)
         except SystemExit as e:
             if e.code is None or isinstance(e.code, int):
                 exit_code = e.code or 0
@@ -62,6 +60,9 @@ def main():
             exception = {"type": type(e).__name__, "message": str(e)}
             tb = e.__traceback__.tb_next if e.__traceback__ is not None else None  # drop this frame
             try:
+                import linecache, traceback
+                for cell, source in sources.items():
+                    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
                 traceback.print_exception(type(e), e, tb)
             except BaseException:
                 pass
