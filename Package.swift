@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OpenEnvEnvironments", targets: ["OpenEnvEnvironments"]),
         .executable(name: "openenv", targets: ["openenv"]),
         .library(name: "OpenEnvBench", targets: ["OpenEnvBench"]),
+        .library(name: "OpenEnvRollouts", targets: ["OpenEnvRollouts"]),
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
@@ -73,6 +74,7 @@ let package = Package(
         .target(name: "CSandboxSpawn"),
         .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
         .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
+        .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient"]),
         .target(
             name: "OpenEnvBench",
             dependencies: [
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "openenv",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -115,6 +117,10 @@ let package = Package(
             path: "Examples/Rollout"
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
+        .testTarget(
+            name: "OpenEnvRolloutsTests",
+            dependencies: ["OpenEnvRollouts", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport"]
+        ),
         .target(
             name: "OpenEnvTestSupport",
             dependencies: ["OpenEnvCore", "OpenEnvServer", .product(name: "Logging", package: "swift-log")],
