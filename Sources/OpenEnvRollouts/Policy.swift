@@ -8,6 +8,14 @@ public struct PolicyInput: Sendable {
     public var observation: JSONObject
     public var reward: Reward?
     public var done: Bool
+
+    public init(episodeID: String, step: Int, observation: JSONObject, reward: Reward?, done: Bool) {
+        self.episodeID = episodeID
+        self.step = step
+        self.observation = observation
+        self.reward = reward
+        self.done = done
+    }
 }
 
 /// Chooses actions for one episode at a time. A collector makes one policy instance per
