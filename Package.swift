@@ -49,7 +49,10 @@ let package = Package(
             ],
             swiftSettings: fastAsync
         ),
-        .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox"]),
+        .target(
+            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks"],
+            resources: [.copy("QA/Dataset")]
+        ),
         .target(
             name: "OpenEnvRewards",
             dependencies: [
@@ -123,8 +126,30 @@ let package = Package(
         ),
         .target(
             name: "OpenEnvTestSupport",
-            dependencies: ["OpenEnvCore", "OpenEnvServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "OpenEnvRewardsTests",
+            dependencies: [
+                "OpenEnvRewards", "OpenEnvCore", "OpenEnvServer", "OpenEnvTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenEnvTasksTests",
+            dependencies: [
+                "OpenEnvTasks", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvRewards", "OpenEnvTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "OpenEnvMCPTests",

@@ -17,6 +17,7 @@ public enum BuiltinEnvironments {
     public static let all: [Entry] = [
         Entry(name: "echo", kind: "mcp", factory: EnvironmentFactory { EchoEnvironment() }),
         Entry(name: "grid", kind: "typed", factory: EnvironmentFactory { GridEnvironment() }),
+        Entry(name: "qa", kind: "typed", factory: EnvironmentFactory { try await QAEnvironment.builtin() }),
         Entry(name: "coding", kind: "typed", factory: EnvironmentFactory { CodingEnvironment() },
               preflight: { try await SandboxHost.shared.verify() }),
         Entry(name: "terminal", kind: "typed", factory: EnvironmentFactory { TerminalEnvironment() },

@@ -26,7 +26,7 @@ struct HubClient {
     /// The dataset's commit and the files of `split` (or of every split).
     func listFiles(_ reference: HubDatasetReference) async throws(TasksetError) -> (commit: String, files: [String]) {
         let url = revisionURL(reference)
-        let body = try await get(url, what: "the file list of \(reference.id)@\(reference.revision)", limit: 64 << 20)
+        let body = try await get(url, what: "dataset \(reference.id) at revision \(reference.revision)", limit: 64 << 20)
         guard case .object(let info)? = try? JSONParser.parse(body), let sha = info["sha"]?.stringValue, !sha.isEmpty else {
             throw .hub("the Hub's answer for \(reference.id)@\(reference.revision) (\(url)) has no commit sha")
         }
@@ -42,7 +42,7 @@ struct HubClient {
         for file in files {
             let target = snapshot + "/" + file
             if FileManager.default.fileExists(atPath: target) { continue }
-            let bytes = try await get(fileURL(reference, commit: commit, path: file), what: "\(file) of \(reference.id)", limit: 4 << 30)
+            let bytes = try await get(fileURL(reference, commit: commit, path: file), what: "file \(file) of dataset \(reference.id)", limit: 4 << 30)
             do {
                 try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let temporary = target + ".incomplete-\(UUID().uuidString)"
