@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "OpenEnvBench", targets: ["OpenEnvBench"]),
         .library(name: "OpenEnvRollouts", targets: ["OpenEnvRollouts"]),
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
+        .library(name: "OpenEnvValidation", targets: ["OpenEnvValidation"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
         .executable(name: "openenv-sandbox-bench", targets: ["openenv-sandbox-bench"]),
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "OpenEnvCore", swiftSettings: fastAsync),
@@ -91,6 +94,7 @@ let package = Package(
         .executableTarget(
             name: "openenv",
             dependencies: [
+                "OpenEnvValidation",
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,6 +122,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/Rollout"
+        ),
+        .target(
+            name: "OpenEnvValidation",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
         .testTarget(
@@ -182,6 +200,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        .testTarget(
+            name: "OpenEnvValidationTests",
+            dependencies: ["OpenEnvValidation", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvClient", "OpenEnvTestSupport"]
         ),
     ]
 )

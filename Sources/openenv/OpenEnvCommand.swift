@@ -6,5 +6,5 @@ struct OpenEnvCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openenv",
         abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
-        subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, CollectCommand.self])
+        subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, CollectCommand.self, ValidateCommand.self])
 }

@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import OpenEnvCore
+
+/// Plain HTTP requests to the server under test, each bounded by a timeout. Nothing is
+/// decompressed, redirected or retried, so what is checked is what the server sent.
+struct HTTPProbe: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        /// The body as JSON, or `nil` when it is not JSON.
+        var json: JSONValue? { try? JSONParser.parse(body) }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// A request that got no response; `description` reads like the reference's
+    /// `Request failed: <Type>: <message>`.
+    struct Failure: Error, Sendable, CustomStringConvertible {
+        var type: String
+        var message: String
+        var description: String { "Request failed: \(type): \(message)" }
+    }
+
+    let baseURL: String
+    let timeout: Duration
+    static let maxBody = 8 * 1024 * 1024
+
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws(Failure) -> Response {
+        try await send(.GET, path, body: nil, headers: headers)
+    }
+
+    func post(_ path: String, json: JSONValue) async throws(Failure) -> Response {
+        try await send(.POST, path, body: JSONWriter().bytes(json), headers: [("Content-Type", "application/json")])
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws(Failure) -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let (seconds, attoseconds) = timeout.components
+        let amount = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        do {
+            let response = try await Self.client.execute(request, timeout: amount)
+            let collected = try await response.body.collect(upTo: Self.maxBody)
+            return Response(status: Int(response.status.code), headers: response.headers, body: Array(collected.readableBytesView))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw Failure(type: "Timeout", message: "no response within \(timeout)")
+        } catch {
+            throw Failure(type: String(describing: type(of: error)), message: "\(error)")
+        }
+    }
+}
