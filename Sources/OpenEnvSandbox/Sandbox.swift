@@ -233,8 +233,9 @@ public actor Sandbox {
     public func clearWorkDirectory() async throws(SandboxError) {
         await stop()
         guard let resources else { return }
-        try SandboxHost.removeTree(resources.workDirectory)
-        try SandboxHost.makeWorkDirectory(resources.workDirectory, uid: resources.uid)
+        let size = try await host.configuration().limits.workDirectoryBytes
+        try WorkDirectory.remove(resources.workDirectory)
+        try WorkDirectory.create(resources.workDirectory, uid: resources.uid, sizeBytes: size)
     }
 
     /// Ends the session: kills everything, deletes the work directory and cgroups and

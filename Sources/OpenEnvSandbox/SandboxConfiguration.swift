@@ -12,8 +12,9 @@ public struct SandboxConfiguration: Sendable, Equatable {
     /// The Python interpreter inside the sandbox. It must live under a directory the
     /// sandbox mounts (`/usr`). Default `/usr/bin/python3`.
     public var pythonPath = "/usr/bin/python3"
-    /// Root-owned directory for uid locks, generated `/etc/passwd`, and the sessions' work
-    /// directories (`work/<uid>`). Default `/var/lib/openenv-sandbox`.
+    /// Root-owned directory for uid locks, generated `/etc/passwd`, and the mount points of
+    /// the sessions' work directories (`work/<uid>`, each a tmpfs). Default
+    /// `/var/lib/openenv-sandbox`.
     public var stateDirectory = "/var/lib/openenv-sandbox"
     /// Where cgroup v1 controllers are mounted (`<root>/pids`, `<root>/memory`, `<root>/cpu`).
     public var cgroupRoot = "/sys/fs/cgroup"
@@ -31,7 +32,7 @@ public struct SandboxConfiguration: Sendable, Equatable {
 
     /// The defaults, overridden by `OPENENV_SANDBOX_*` variables (read by `openenv serve`):
     /// `NETWORK` (1/true), `TIMEOUT` (seconds), `MEMORY_MB`, `PROCESSES`, `CPUS`,
-    /// `CPU_SECONDS`, `OPEN_FILES`, `FILE_SIZE_MB`, `OUTPUT_KB`, `STATE_DIR`, `PYTHON`,
+    /// `CPU_SECONDS`, `OPEN_FILES`, `FILE_SIZE_MB`, `WORK_MB`, `OUTPUT_KB`, `STATE_DIR`, `PYTHON`,
     /// `BWRAP`, `FIRST_UID`.
     /// - Throws: ``SandboxError/invalidSetting(_:)`` for a value that does not parse or is
     ///   out of range.
@@ -59,6 +60,7 @@ public struct SandboxConfiguration: Sendable, Equatable {
         if let n = try number("CPU_SECONDS", 1...31_536_000) { c.limits.cpuSecondsPerProcess = Int(n) }
         if let n = try number("OPEN_FILES", 16...1_048_576) { c.limits.openFiles = Int(n) }
         if let n = try number("FILE_SIZE_MB", 1...1_048_576) { c.limits.fileSizeBytes = Int(n) << 20 }
+        if let n = try number("WORK_MB", 1...1_048_576) { c.limits.workDirectoryBytes = Int(n) << 20 }
         if let n = try number("OUTPUT_KB", 1...1_048_576) { c.limits.outputBytes = Int(n) << 10 }
         if let n = try number("FIRST_UID", 1000...4_000_000_000) { c.firstUID = Int(n) }
         if let text = value("STATE_DIR") { c.stateDirectory = text }

@@ -143,9 +143,9 @@ public actor SandboxHost {
                 let work = "\(ready.workRoot)/\(uid)"
                 if lease.needsSweep {
                     try await Self.killEverything(of: uid, in: cgroups)
-                    try Self.removeTree(work)
+                    try WorkDirectory.remove(work)
                 }
-                try Self.makeWorkDirectory(work, uid: uid)
+                try WorkDirectory.create(work, uid: uid, sizeBytes: c.limits.workDirectoryBytes)
                 return SessionResources(lease: lease, cgroups: cgroups, workDirectory: work)
             } catch {
                 lease.release(clean: false)
@@ -169,32 +169,12 @@ public actor SandboxHost {
         }
     }
 
-    static func makeWorkDirectory(_ path: String, uid: UInt32) throws(SandboxError) {
-        guard mkdir(path, 0o700) == 0 else {
-            throw .hostOperation("cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        guard chown(path, uid, uid) == 0 else {
-            throw .hostOperation("cannot chown \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Deletes `path` and everything below it without following symbolic links.
-    static func removeTree(_ path: String) throws(SandboxError) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch {
-            throw .hostOperation("cannot remove \(path): \(error)")
-        }
-    }
-
     /// Ends a lease: the work directory and cgroups go; the uid is marked clean if all went.
     func release(_ resources: SessionResources) async {
         var clean = true
         do {
             try await Self.killEverything(of: resources.lease.uid, in: resources.cgroups)
-            try Self.removeTree(resources.workDirectory)
+            try WorkDirectory.remove(resources.workDirectory)
             try resources.cgroups.remove()
         } catch {
             clean = false

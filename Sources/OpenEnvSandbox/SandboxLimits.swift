@@ -21,6 +21,9 @@ public struct SandboxLimits: Sendable, Equatable {
     /// Processes and threads of the session, the sandbox's own four included: reaper, bwrap, its init and the driver (RLIMIT_NPROC
     /// on the session uid, and cgroup `pids.max`). Default 64.
     public var processes: Int = 64
+    /// Size of the work directory, a tmpfs whose pages also count against `memoryBytes`
+    /// (writes beyond fail with ENOSPC). Default 256 MiB.
+    public var workDirectoryBytes: Int = 256 << 20
     /// Open files per process (RLIMIT_NOFILE). Default 256.
     public var openFiles: Int = 256
     /// Largest file a process may write (RLIMIT_FSIZE; writes beyond fail with EFBIG).

@@ -166,6 +166,31 @@ struct AbuseTests {
     }
 
     @Test(arguments: EnvironmentKind.allCases)
+    func fillingTheDisk(_ kind: EnvironmentKind) async throws {
+        try await withBystander(kind) { session in
+            let outcome = try await session.run(
+                python: """
+                    try:
+                        for i in range(100):
+                            with open('fill%d' % i, 'wb') as f:
+                                f.write(b'x' * (15 << 20))
+                        print('WROTE EVERYTHING')
+                    except OSError as e:
+                        print('stopped after', i, 'files:', e)
+                    """,
+                shell: "for i in $(seq 100); do head -c 15M /dev/zero > fill$i || break; done; echo stopped at $i",
+                timeout: 20)
+            #expect(outcome.text.contains("No space left on device"), "\(outcome)")
+            #expect(!outcome.text.contains("WROTE EVERYTHING"))
+            #expect(outcome.error == nil, "a full work directory is an error inside the session, not a kill: \(outcome)")
+            let more = try await session.run(python: "open('more', 'wb').write(b'x' * (1 << 20))", shell: "head -c 1M /dev/zero > more")
+            #expect(more.text.contains("No space left on device"), "\(more)")
+            #expect(try await session.run(python: "import os\nfor f in os.listdir('.'): os.remove(f)\nopen('more', 'w').write('x')\nprint('ok')",
+                                          shell: "rm -f fill* more; echo x > more && echo ok").text == "ok\n")
+        }
+    }
+
+    @Test(arguments: EnvironmentKind.allCases)
     func hugeOutput(_ kind: EnvironmentKind) async throws {
         try await withBystander(kind) { session in
             let outcome = try await session.run(

@@ -11,6 +11,7 @@ let tightHost: SandboxHost = {
     configuration.limits.memoryBytes = 256 << 20
     configuration.limits.processes = 32
     configuration.limits.fileSizeBytes = 16 << 20
+    configuration.limits.workDirectoryBytes = 64 << 20
     configuration.limits.outputBytes = 16 << 10
     return SandboxHost(configuration: configuration)
 }()
