@@ -45,6 +45,7 @@ public actor SandboxHost {
     func prepare() async throws(SandboxError) -> Prepared {
         if let prepared { return prepared }
         let ready = try checkHost()
+        await sweepAbandoned(ready)
         try await trial(ready)
         prepared = ready
         return ready
@@ -153,6 +154,30 @@ public actor SandboxHost {
             }
         }
         throw .noFreeUID(first: c.firstUID, count: c.uidCount)
+    }
+
+    /// Cleans up after servers that died holding leases (their locks are free but not
+    /// marked clean): processes, work directories and cgroups go, so a crashed server's
+    /// sessions leave nothing behind once any server prepares again.
+    private func sweepAbandoned(_ ready: Prepared) async {
+        let c = ready.configuration
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: ready.lockDirectory)) ?? []
+        for uid in names.compactMap(UInt32.init) where (c.firstUID..<c.firstUID + c.uidCount).contains(Int(uid)) {
+            guard let lease = try? UIDLease.tryAcquire(uid: uid, lockDirectory: ready.lockDirectory) else { continue }
+            guard lease.needsSweep else {
+                lease.release(clean: true)
+                continue
+            }
+            do {
+                let cgroups = try SessionCgroups.create(root: c.cgroupRoot, uid: uid, limits: c.limits)
+                try await Self.killEverything(of: uid, in: cgroups)
+                try WorkDirectory.remove("\(ready.workRoot)/\(uid)")
+                try cgroups.remove()
+                lease.release(clean: true)
+            } catch {
+                lease.release(clean: false)
+            }
+        }
     }
 
     /// Kills every process of `uid` and waits until its cgroups hold none.

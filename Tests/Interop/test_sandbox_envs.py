@@ -220,6 +220,28 @@ def test_abuse_leaves_the_server_and_other_sessions_alone(start):
     wait_until(lambda: sandbox_processes() <= before, 10, what="every process of the closed sessions gone")
 
 
+def test_a_killed_server_takes_its_sandboxes_along(start):
+    before = sandbox_processes()
+    server = start("terminal", max_sessions=8)
+    with server.client().sync() as first, server.client().sync() as second:
+        for env in (first, second):
+            env.reset()
+            r = env.step({"command": "setsid sleep 1000 & nohup sleep 1001 >/dev/null 2>&1 & echo started"})
+            assert r.observation["output"].endswith("started\n")
+        assert len(sandbox_processes() - before) >= 2 * 6  # reaper, bwrap, init, driver, bash, sleeps
+        os.kill(server.proc.pid, 9)
+        server.proc.wait(timeout=10)
+        wait_until(lambda: sandbox_processes() <= before, 10, what="the sandboxes of a SIGKILLed server gone")
+        abandoned = set(os.listdir("/var/lib/openenv-sandbox/work"))
+        assert len(abandoned) >= 2  # its work directories, still mounted
+    # The next server sweeps what the dead one held.
+    again = start("terminal", max_sessions=8)
+    assert not abandoned & set(os.listdir("/var/lib/openenv-sandbox/work"))
+    with again.client().sync() as env:
+        env.reset()
+        assert env.step({"command": "echo fine"}).observation["output"] == "fine\n"
+
+
 def test_a_host_that_cannot_sandbox_refuses_to_start():
     env = dict(os.environ, OPENENV_SANDBOX_BWRAP="/nonexistent/bwrap")
     p = subprocess.run([str(OPENENV_BIN), "serve", "terminal", "--port", "0"], env=env, capture_output=True, text=True,
