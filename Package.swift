@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
         .executable(name: "openenv-sandbox-bench", targets: ["openenv-sandbox-bench"]),
+        .library(name: "OpenEnvBridge", targets: ["OpenEnvBridge"]),
         .library(name: "OpenEnvRewards", targets: ["OpenEnvRewards"]),
         .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
     ],
@@ -53,7 +54,7 @@ let package = Package(
             swiftSettings: fastAsync
         ),
         .target(
-            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks"],
+            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks", "OpenEnvBridge"],
             resources: [.copy("QA/Dataset")]
         ),
         .target(
@@ -75,6 +76,17 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "OpenEnvBridge",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .target(name: "CSandboxSpawn"),
@@ -167,6 +179,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenEnvBridgeTests",
+            dependencies: [
+                "OpenEnvBridge", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -11,7 +11,25 @@ public enum BuiltinEnvironments {
         /// Checks a server must pass before it starts serving (e.g. that sandboxes can be
         /// built on this host); throws a description of what is missing.
         public var preflight: (@Sendable () async throws -> Void)?
+        /// Makes the factory `openenv serve` uses from its ``EnvironmentOptions``, checking
+        /// that they work; throws a description of what is wrong. Environments without
+        /// options refuse any and return ``factory``.
+        public var configure: @Sendable (EnvironmentOptions) async throws -> EnvironmentFactory
         public var description: String { factory.info.description }
+
+        public init(
+            name: String, kind: String, factory: EnvironmentFactory, preflight: (@Sendable () async throws -> Void)? = nil,
+            configure: (@Sendable (EnvironmentOptions) async throws -> EnvironmentFactory)? = nil
+        ) {
+            self.name = name
+            self.kind = kind
+            self.factory = factory
+            self.preflight = preflight
+            self.configure = configure ?? { options in
+                try options.requireNone(for: name)
+                return factory
+            }
+        }
     }
 
     public static let all: [Entry] = [
@@ -22,6 +40,7 @@ public enum BuiltinEnvironments {
               preflight: { try await SandboxHost.shared.verify() }),
         Entry(name: "terminal", kind: "typed", factory: EnvironmentFactory { TerminalEnvironment() },
               preflight: { try await SandboxHost.shared.verify() }),
+        mcpBridge,
     ]
 
     public static func named(_ name: String) -> Entry? { all.first { $0.name == name } }

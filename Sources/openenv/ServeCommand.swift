@@ -45,6 +45,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "mcp-bridge: the Streamable HTTP endpoint of the MCP server to bridge, instead of a command after --.")
+    var mcpUrl: String?
+
+    @Option(help: "mcp-bridge: seconds a tool call on the bridged server may take before it fails with a timeout error (default 30).")
+    var toolTimeout: Double?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp(
+        "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
+        valueName: "server-command"))
+    var serverCommand: [String] = []
+
     func validate() throws {
         guard BuiltinEnvironments.named(environment) != nil else {
             throw ValidationError("unknown environment '\(environment)'; available: \(BuiltinEnvironments.all.map(\.name).joined(separator: ", "))")
@@ -55,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--session-timeout, --ping-interval and --step-timeout must not be negative")
         }
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
+        if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("invalid --log-level '\(logLevel)'") }
     }
@@ -80,16 +92,18 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let factory = try await entry.configure(EnvironmentOptions(
+            command: serverCommand, mcpURL: mcpUrl, toolTimeout: toolTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }))
         var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval),
             stepTimeout: Self.duration(stepTimeout), maxMessageSize: maxMessageSize)
         settings.echoFramesOnly = transportFloor
         let configuration = settings
-        let server = OpenEnvServer(factory: entry.factory, configuration: configuration, logger: Logger(label: "openenv"))
+        let server = OpenEnvServer(factory: factory, configuration: configuration, logger: Logger(label: "openenv"))
         let name = environment
         let host = self.host
-        let limit = maxSessions ?? entry.factory.info.defaultMaxSessions
+        let limit = maxSessions ?? factory.info.defaultMaxSessions
         try await server.run { port in
             FileHandle.standardError.write(Data(
                 "openenv: listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))

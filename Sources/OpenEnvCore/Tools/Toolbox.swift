@@ -4,8 +4,28 @@ public struct ToolDescriptor: Sendable, Equatable {
     public var description: String
     /// JSON Schema of the arguments, derived from the handler's argument type.
     public var inputSchema: JSONValue
-    /// JSON Schema of the structured result.
+    /// JSON Schema of the structured result (`null`: none declared).
     public var outputSchema: JSONValue
+    /// MCP's optional display name.
+    public var title: String?
+    /// MCP's tool annotations (`readOnlyHint`…), `null` when there are none.
+    public var annotations: JSONValue
+    /// The tool's `_meta`, dumped as `meta` on `tools/list`.
+    public var meta: JSONValue
+
+    /// `meta` defaults to what FastMCP reports for an untagged tool.
+    public init(
+        name: String, description: String, inputSchema: JSONValue, outputSchema: JSONValue, title: String? = nil,
+        annotations: JSONValue = .null, meta: JSONValue = ["fastmcp": ["tags": []]]
+    ) {
+        self.name = name
+        self.description = description
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.title = title
+        self.annotations = annotations
+        self.meta = meta
+    }
 
     /// The `list_tools` step shape: `{name, description, input_schema}`.
     public var stepJSON: JSONValue {
@@ -14,21 +34,23 @@ public struct ToolDescriptor: Sendable, Equatable {
 
     /// The JSON-RPC `tools/list` shape: an MCP `Tool` dump as the reference emits it.
     public var rpcJSON: JSONValue {
-        ["name": .string(name), "title": nil, "description": .string(description), "inputSchema": inputSchema,
-         "outputSchema": outputSchema, "icons": nil, "annotations": nil, "meta": ["fastmcp": ["tags": []]],
+        ["name": .string(name), "title": title.map(JSONValue.string) ?? .null, "description": .string(description),
+         "inputSchema": inputSchema, "outputSchema": outputSchema, "icons": nil, "annotations": annotations, "meta": meta,
          "execution": nil]
     }
 }
 
 /// The tools of an MCP environment: names, derived schemas and async handlers.
 ///
-/// Handlers receive their arguments decoded into a `Decodable` type (unknown arguments
-/// rejected), so a tool's input schema always matches what it accepts. Calls fail with a
-/// typed ``ToolError``: `tool_not_found`, `invalid_args`, `timeout` or `execution_error`.
+/// Typed handlers receive their arguments decoded into a `Decodable` type (unknown
+/// arguments rejected), so a tool's input schema always matches what it accepts. Raw
+/// handlers (tools known only at run time, such as a bridged MCP server's) get the
+/// arguments as JSON and validate them themselves. Calls fail with a typed ``ToolError``:
+/// `tool_not_found`, `invalid_args`, `timeout` or `execution_error`.
 public struct Toolbox: Sendable {
     private struct Entry: Sendable {
         var descriptor: ToolDescriptor
-        var handler: @Sendable (JSONObject) async throws -> JSONValue
+        var handler: @Sendable (JSONObject) async throws -> ToolResult
     }
 
     private var entries: [Entry] = []
@@ -43,21 +65,32 @@ public struct Toolbox: Sendable {
         _ name: String, description: String, arguments: Arguments.Type = Arguments.self,
         handler: @escaping @Sendable (Arguments) async throws -> Output
     ) throws(ToolRegistrationError) {
-        guard !Self.reservedNames.contains(name) else { throw .reservedName(name) }
-        guard !name.isEmpty, name.utf8.allSatisfy({ Self.isNameByte($0) }) else { throw .invalidName(name) }
-        guard !entries.contains(where: { $0.descriptor.name == name }) else { throw .duplicateName(name) }
         let descriptor = ToolDescriptor(
             name: name, description: description, inputSchema: Self.inputSchema(Arguments.self),
             outputSchema: Self.outputSchema(Output.self))
-        entries.append(Entry(descriptor: descriptor) { object in
+        try register(descriptor) { object in
             let arguments: Arguments
             do {
                 arguments = try JSONValueDecoder().decode(Arguments.self, from: .object(object))
             } catch {
                 throw ToolError(.invalidArgs, "Invalid arguments for tool '\(name)': \(error)")
             }
-            return try JSONValueEncoder().encode(try await handler(arguments))
-        })
+            return ToolResult(returning: try JSONValueEncoder().encode(try await handler(arguments)))
+        }
+    }
+
+    /// Registers a tool described at run time: `handler` gets the raw arguments and returns
+    /// the whole result. It should throw a ``ToolError`` typed by what went wrong; any other
+    /// error becomes `execution_error`.
+    /// - Throws: ``ToolRegistrationError`` for reserved, duplicate or malformed names.
+    public mutating func register(
+        _ descriptor: ToolDescriptor, handler: @escaping @Sendable (JSONObject) async throws -> ToolResult
+    ) throws(ToolRegistrationError) {
+        let name = descriptor.name
+        guard !Self.reservedNames.contains(name) else { throw .reservedName(name) }
+        guard !name.isEmpty, name.utf8.allSatisfy({ Self.isNameByte($0) }) else { throw .invalidName(name) }
+        guard !entries.contains(where: { $0.descriptor.name == name }) else { throw .duplicateName(name) }
+        entries.append(Entry(descriptor: descriptor, handler: handler))
     }
 
     public var descriptors: [ToolDescriptor] { entries.map(\.descriptor) }
@@ -69,15 +102,12 @@ public struct Toolbox: Sendable {
         }
         let handler = entry.handler
         do {
-            let value: JSONValue
             if let timeout {
-                value = try await withDeadline(timeout) { try await handler(arguments) } onTimeout: {
+                return try await withDeadline(timeout) { try await handler(arguments) } onTimeout: {
                     ToolError(.timeout, "Tool '\(name)' timed out after \(Self.seconds(timeout)) seconds")
                 }
-            } else {
-                value = try await handler(arguments)
             }
-            return ToolResult(returning: value)
+            return try await handler(arguments)
         } catch let error as ToolError {
             throw error
         } catch {
@@ -85,7 +115,8 @@ public struct Toolbox: Sendable {
         }
     }
 
-    static func seconds(_ d: Duration) -> String {
+    /// `d` in seconds as Python prints a float (`30.0`, `0.5`), for timeout messages.
+    public static func seconds(_ d: Duration) -> String {
         let (s, atto) = d.components
         let value = Double(s) + Double(atto) / 1e18
         return value.rounded() == value ? String(Double(value)) : String(value)

@@ -184,13 +184,17 @@ struct StreamableMCPEndpoint: Sendable {
         }
     }
 
-    /// A tool as MCP's `tools/list` describes it (camelCase keys).
+    /// A tool as MCP's `tools/list` describes it (camelCase keys; optional fields only when set).
     static func toolJSON(_ tool: ToolDescriptor) -> JSONValue {
-        ["name": .string(tool.name), "description": .string(tool.description), "inputSchema": tool.inputSchema, "outputSchema": tool.outputSchema]
+        var json: JSONObject = ["name": .string(tool.name), "description": .string(tool.description), "inputSchema": tool.inputSchema]
+        if !tool.outputSchema.isNull { json["outputSchema"] = tool.outputSchema }
+        if let title = tool.title { json["title"] = .string(title) }
+        if !tool.annotations.isNull { json["annotations"] = tool.annotations }
+        return .object(json)
     }
 
     /// A successful call as MCP's `CallToolResult` (camelCase keys, unlike the OpenEnv dialect).
     static func callResultJSON(_ result: ToolResult) -> JSONValue {
-        ["content": [["type": "text", "text": .string(result.text)]], "structuredContent": result.structuredContent, "isError": .bool(result.isError)]
+        ["content": .array(result.content), "structuredContent": result.structuredContent, "isError": .bool(result.isError)]
     }
 }
