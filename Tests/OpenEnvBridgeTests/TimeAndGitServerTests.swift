@@ -67,24 +67,24 @@ import Testing
         let repository = try Self.makeRepository()
         defer { try? FileManager.default.removeItem(atPath: repository) }
         try await withBridge(try InteropPython.module("mcp_server_git", ["--repository", repository])) { env in
-        _ = try await env.reset(seed: nil, episodeID: nil, options: [:])
-        let tools = try await env.listedTools().map(\.name)
-        #expect(tools.contains("git_status") && tools.contains("git_commit") && tools.contains("git_log"))
+            _ = try await env.reset(seed: nil, episodeID: nil, options: [:])
+            let tools = try await env.listedTools().map(\.name)
+            #expect(tools.contains("git_status") && tools.contains("git_commit") && tools.contains("git_log"))
 
-        try "hello\n".write(toFile: repository + "/notes.txt", atomically: true, encoding: .utf8)
-        let status = try await env.call("git_status", ["repo_path": .string(repository)])
-        #expect(status.result["data"]?.stringValue?.contains("notes.txt") == true)
-        #expect(try await env.call("git_add", ["repo_path": .string(repository), "files": ["notes.txt"]]).error == nil)
-        let commit = try await env.call("git_commit", ["repo_path": .string(repository), "message": "Add notes"])
-        #expect(commit.error == nil, "\(String(describing: commit.error))")
-        let log = try await env.call("git_log", ["repo_path": .string(repository), "max_count": 5])
-        #expect(log.result["data"]?.stringValue?.contains("Add notes") == true)
+            try "hello\n".write(toFile: repository + "/notes.txt", atomically: true, encoding: .utf8)
+            let status = try await env.call("git_status", ["repo_path": .string(repository)])
+            #expect(status.result["data"]?.stringValue?.contains("notes.txt") == true)
+            #expect(try await env.call("git_add", ["repo_path": .string(repository), "files": ["notes.txt"]]).error == nil)
+            let commit = try await env.call("git_commit", ["repo_path": .string(repository), "message": "Add notes"])
+            #expect(commit.error == nil, "\(String(describing: commit.error))")
+            let log = try await env.call("git_log", ["repo_path": .string(repository), "max_count": 5])
+            #expect(log.result["data"]?.stringValue?.contains("Add notes") == true)
 
-        // The schema says at least one file: refused before reaching the server.
-        let empty = try await env.call("git_add", ["repo_path": .string(repository), "files": []])
-        #expect(empty.error == ToolError(.invalidArgs, "Invalid arguments for tool 'git_add': files: List should have at least 1 item"))
-        let outside = try await env.call("git_status", ["repo_path": "/"])
-        #expect(outside.error?.errorType == .executionError)
+            // The schema says at least one file: refused before reaching the server.
+            let empty = try await env.call("git_add", ["repo_path": .string(repository), "files": []])
+            #expect(empty.error == ToolError(.invalidArgs, "Invalid arguments for tool 'git_add': files: List should have at least 1 item"))
+            let outside = try await env.call("git_status", ["repo_path": "/"])
+            #expect(outside.error?.errorType == .executionError)
         }
     }
 

@@ -25,10 +25,10 @@ enum InteropPython {
         MCPBridgeConfiguration(server: .command([try path(), "-m", module] + arguments), toolTimeout: toolTimeout)
     }
 
-    /// A Python script written to a temporary file (removed when the process ends).
+    /// A Python script written once per test process to the temporary directory.
     static func script(_ source: String, named name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-bridge-\(name)-\(UUID().uuidString).py").path
-        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-bridge-\(name)-\(getpid()).py").path
+        if !FileManager.default.fileExists(atPath: path) { try source.write(toFile: path, atomically: true, encoding: .utf8) }
         return path
     }
 
