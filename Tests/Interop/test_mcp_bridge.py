@@ -95,6 +95,19 @@ def test_mcp_sdk_client_uses_the_streamable_endpoint(bridge_server):
     assert run(go())
 
 
+def test_bridges_a_streamable_http_server_by_url(start):
+    echo = start("echo", max_sessions=4)
+    bridge = start("mcp-bridge", max_sessions=2, extra_args=["--mcp-url", echo.base + "/mcp/streamable"])
+    with bridge.client().sync() as env:
+        r = env.reset()
+        assert r.observation["metadata"]["tools"] == ["echo_message", "echo_with_length"]
+        r = env.step({"type": "call_tool", "tool_name": "echo_with_length", "arguments": {"message": "via url"}})
+        assert r.observation["result"]["data"] == {"message": "via url", "length": 7}
+        # The bridge session holds one MCP session on the echo server.
+        assert echo.get("/ready").json()["active_sessions"] == 1
+    assert echo.get("/ready").json()["active_sessions"] == 0
+
+
 def test_serve_refuses_to_start_without_a_server():
     bad = subprocess.run([str(OPENENV_BIN), "serve", "mcp-bridge", "--port", "0"], capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "mcp-bridge needs the MCP server to bridge" in bad.stderr

@@ -69,6 +69,20 @@ import Testing
         }
     }
 
+    @Test func aServerThatStopsReadingNeitherBlocksCallsNorClose() async throws {
+        let env = try await MCPBridgeEnvironment(configuration: try Self.fake(toolTimeout: .seconds(1)), logger: InteropPython.quietLogger)
+        let server = try #require(await env.serverProcessID)
+        #expect(try await env.call("deaf").error?.errorType == .timeout)
+        // More than a pipe holds: the writes stall, the calls still end at their deadline.
+        let big: JSONObject = ["text": .string(String(repeating: "x", count: 300_000))]
+        for _ in 0..<3 { #expect(try await env.call("echo", big).error?.errorType == .timeout) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        await env.close()
+        #expect(clock.now - start < .seconds(5))
+        #expect(!isRunning(server))
+    }
+
     @Test func closeKillsTheWholeProcessGroup() async throws {
         let env = try await MCPBridgeEnvironment(configuration: try Self.fake(), logger: InteropPython.quietLogger)
         let server = try #require(await env.serverProcessID)

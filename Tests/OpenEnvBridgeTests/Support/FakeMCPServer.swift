@@ -1,10 +1,10 @@
 /// A deliberately misbehaving MCP server on stdio, as a Python script: it answers the
 /// handshake and lists its tools properly, and each tool misbehaves in its own way.
-/// The first argument picks a start-up mode: `exit-at-once`, `mute` (never answers
+/// (`deaf` stops reading its input altogether.) The first argument picks a start-up mode: `exit-at-once`, `mute` (never answers
 /// `initialize`) or `noisy-start` (prints a banner on stdout before speaking MCP).
 enum FakeMCPServer {
     static let source = #"""
-import json, subprocess, sys
+import json, subprocess, sys, time
 
 mode = sys.argv[1] if len(sys.argv) > 1 else ""
 if mode == "exit-at-once":
@@ -19,7 +19,7 @@ def tool(name, properties=None, required=()):
 
 TOOLS = [tool("echo", {"text": {"type": "string"}}, ["text"]), tool("garbage"), tool("hang"), tool("crash"),
          tool("spawn_child"), tool("chatty"), tool("rich"), tool("fail"), tool("reject"), tool("ping_back"),
-         tool("step")]
+         tool("deaf"), tool("step")]
 
 def send(message):
     sys.stdout.write(json.dumps(message) + "\n")
@@ -47,6 +47,8 @@ for line in sys.stdin:
             print("Traceback (most recent call last): this is not JSON-RPC", flush=True)
         elif name == "hang":
             pass
+        elif name == "deaf":
+            time.sleep(3600)
         elif name == "crash":
             sys.stderr.write("fake: crashing on purpose\n")
             sys.exit(3)
