@@ -34,9 +34,9 @@ actor ServerProcess {
     nonisolated let processID: Int32
     nonisolated let command: [String]
     private let input: AsyncStream<[UInt8]>.Continuation
-    private let exit: ExitLatch
+    private let exit: Latch
 
-    private init(processID: Int32, command: [String], input: AsyncStream<[UInt8]>.Continuation, exit: ExitLatch) {
+    private init(processID: Int32, command: [String], input: AsyncStream<[UInt8]>.Continuation, exit: Latch) {
         self.processID = processID
         self.command = command
         self.input = input
@@ -57,7 +57,7 @@ actor ServerProcess {
             arguments: Arguments(Array(command.dropFirst())), environment: .inherit, platformOptions: options)
         let (events, eventSink) = AsyncStream<Event>.makeStream()
         let (outgoing, input) = AsyncStream<[UInt8]>.makeStream()
-        let exit = ExitLatch()
+        let exit = Latch()
         let processID: Int32
         do {
             processID = try await withCheckedThrowingContinuation { (launched: CheckedContinuation<Int32, any Error>) in
@@ -78,7 +78,8 @@ actor ServerProcess {
                                 }
                                 try? await writer.finish()
                             }
-                            let errors = Task { [log] in
+                            let errorsDrained = Latch()
+                            Task { [log] in
                                 var lines = LineFramer(maxLength: Self.maxLogLineLength)
                                 do {
                                     for try await buffer in execution.standardError {
@@ -87,6 +88,7 @@ actor ServerProcess {
                                 } catch {
                                     log.debug("standard error ended: \(error)")
                                 }
+                                await errorsDrained.open()
                             }
                             var framer = LineFramer(maxLength: maxLineLength)
                             do {
@@ -100,7 +102,10 @@ actor ServerProcess {
                             _ = kill(-pid, SIGKILL)
                             input.finish()
                             writing.cancel()
-                            await errors.value
+                            // Only a process that left the group (setsid) can still hold standard error.
+                            if await !errorsDrained.wait(upTo: .seconds(1)) {
+                                log.warning("standard error is still open after the server's process group was killed")
+                            }
                         }
                         eventSink.yield(.exited("\(result.terminationStatus)"))
                     } catch {
@@ -123,14 +128,14 @@ actor ServerProcess {
 
     /// Ends the process: closes its standard input (the MCP way to ask a stdio server to
     /// stop), then SIGTERMs its group after `grace`, then SIGKILLs it after `grace` again;
-    /// returns once it has exited.
+    /// returns once it has exited (or, should a killed process somehow linger, after 5 s).
     func terminate(grace: Duration = .milliseconds(500)) async {
         input.finish()
         if await exit.wait(upTo: grace) { return }
         _ = kill(-processID, SIGTERM)
         if await exit.wait(upTo: grace) { return }
         _ = kill(-processID, SIGKILL)
-        _ = await exit.wait(upTo: nil)
+        _ = await exit.wait(upTo: .seconds(5))
     }
 
     private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
@@ -146,8 +151,9 @@ actor ServerProcess {
     }
 }
 
-/// Opens once, when the process has exited; waiters resume then.
-private actor ExitLatch {
+/// Opens once (the process exited, its standard error was drained); waiters resume then,
+/// or give up after their limit.
+private actor Latch {
     private var isOpen = false
     private var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     private var nextWaiter = 0
@@ -159,17 +165,15 @@ private actor ExitLatch {
     }
 
     /// `true` once open; `false` if `limit` passed first.
-    func wait(upTo limit: Duration?) async -> Bool {
+    func wait(upTo limit: Duration) async -> Bool {
         if isOpen { return true }
         let id = nextWaiter
         nextWaiter += 1
-        let timer = limit.map { limit in
-            Task { [weak self] in
-                try? await Task.sleep(for: limit)
-                await self?.expire(id)
-            }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.expire(id)
         }
-        defer { timer?.cancel() }
+        defer { timer.cancel() }
         return await withCheckedContinuation { waiters[id] = $0 }
     }
 
