@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OpenEnvRollouts", targets: ["OpenEnvRollouts"]),
         .library(name: "OpenEnvClient", targets: ["OpenEnvClient"]),
         .library(name: "OpenEnvValidation", targets: ["OpenEnvValidation"]),
+        .library(name: "OpenEnvCLI", targets: ["OpenEnvCLI"]),
         .executable(name: "rollout-example", targets: ["rollout-example"]),
         .library(name: "OpenEnvSandbox", targets: ["OpenEnvSandbox"]),
         .executable(name: "openenv-sandbox-bench", targets: ["openenv-sandbox-bench"]),
@@ -106,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "openenv",
             dependencies: [
-                "OpenEnvValidation",
+                "OpenEnvCLI",
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,6 +135,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/Rollout"
+        ),
+        .target(
+            name: "OpenEnvCLI",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "OpenEnvValidation",
@@ -221,6 +230,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        .testTarget(
+            name: "OpenEnvCLITests",
+            dependencies: ["OpenEnvCLI", "OpenEnvCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "OpenEnvValidationTests",

@@ -1,10 +1,16 @@
-import ArgumentParser
+import OpenEnvCLI
+import OpenEnvEnvironments
 
-/// The `openenv` command-line tool.
+/// The `openenv` command-line tool: the OpenEnv commands of ``OpenEnvCommandLine`` over the
+/// built-in environments, plus the commands only this tool has.
 @main
-struct OpenEnvCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "openenv",
-        abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
-        subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, CollectCommand.self, ValidateCommand.self])
+struct OpenEnvCommand {
+    static func main() async {
+        await OpenEnvCommandLine.main(
+            name: "openenv", abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
+            environments: BuiltinEnvironments.all.map {
+                EnvironmentEntry(name: $0.name, kind: $0.kind, factory: $0.factory, preflight: $0.preflight, configure: $0.configure)
+            },
+            extraCommands: [CollectCommand.self])
+    }
 }

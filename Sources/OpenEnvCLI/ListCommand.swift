@@ -1,23 +1,22 @@
 import ArgumentParser
 import OpenEnvCore
-import OpenEnvEnvironments
 
-/// `openenv list`: the built-in environments, one per line as `name<TAB>kind<TAB>description`.
+/// `list`: the program's environments, one per line as `name<TAB>kind<TAB>description`.
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the built-in environments.")
+        commandName: "list", abstract: "List the environments this program serves.")
 
     @Flag(help: "Print a JSON array of {\"name\", \"kind\", \"description\"} objects instead of tab-separated lines.")
     var json = false
 
     func run() throws {
         if json {
-            let entries = BuiltinEnvironments.all.map { entry -> JSONValue in
+            let entries = OpenEnvCommandLine.context.environments.map { entry -> JSONValue in
                 ["name": .string(entry.name), "kind": .string(entry.kind), "description": .string(entry.description)]
             }
             print(JSONWriter().string(.array(entries)))
         } else {
-            for entry in BuiltinEnvironments.all { print("\(entry.name)\t\(entry.kind)\t\(entry.description)") }
+            for entry in OpenEnvCommandLine.context.environments { print("\(entry.name)\t\(entry.kind)\t\(entry.description)") }
         }
     }
 }

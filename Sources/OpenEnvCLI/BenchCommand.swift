@@ -3,7 +3,7 @@ import Foundation
 import OpenEnvBench
 import OpenEnvCore
 
-/// `openenv bench`: a load generator for any OpenEnv server (ours or the Python reference).
+/// `bench`: a load generator for any OpenEnv server (ours or the Python reference).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",

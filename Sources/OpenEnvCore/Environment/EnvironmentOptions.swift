@@ -1,5 +1,5 @@
-/// What `openenv serve` hands an environment besides the server settings. Only
-/// configurable environments (``BuiltinEnvironments/Entry/configure``) take any.
+/// What `serve` hands an environment besides the server settings (the options of
+/// `openenv serve mcp-bridge`). Only configurable environments take any.
 public struct EnvironmentOptions: Sendable, Equatable {
     /// The command line after `--`.
     public var command: [String]
@@ -15,7 +15,7 @@ public struct EnvironmentOptions: Sendable, Equatable {
     }
 
     /// - Throws: ``EnvironmentOptionsError`` naming the options `environment` does not take.
-    func requireNone(for environment: String) throws(EnvironmentOptionsError) {
+    public func requireNone(for environment: String) throws(EnvironmentOptionsError) {
         var given: [String] = []
         if !command.isEmpty { given.append("a command after --") }
         if mcpURL != nil { given.append("--mcp-url") }

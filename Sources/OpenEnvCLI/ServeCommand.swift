@@ -2,18 +2,17 @@ import ArgumentParser
 import Foundation
 import Logging
 import OpenEnvCore
-import OpenEnvEnvironments
 import OpenEnvServer
 
-/// `openenv serve <env>`: serves a built-in environment until SIGINT or SIGTERM.
+/// `serve [env]`: serves one of the program's environments until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a built-in environment over the OpenEnv HTTP and WebSocket protocol.",
-        discussion: "Prints 'openenv: listening on http://HOST:PORT' to standard error once it accepts connections.")
+        abstract: "Serve an environment over the OpenEnv HTTP and WebSocket protocol.",
+        discussion: "Prints '<program>: listening on http://HOST:PORT' to standard error once it accepts connections.")
 
-    @Argument(help: "The environment to serve (see `openenv list`).")
-    var environment: String
+    @Argument(help: "The environment to serve (see `list`); may be left out when the program has only one.")
+    var environment: String?
 
     @Option(help: "Address to bind.")
     var host = "127.0.0.1"
@@ -57,9 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     var serverCommand: [String] = []
 
     func validate() throws {
-        guard BuiltinEnvironments.named(environment) != nil else {
-            throw ValidationError("unknown environment '\(environment)'; available: \(BuiltinEnvironments.all.map(\.name).joined(separator: ", "))")
-        }
+        _ = try OpenEnvCommandLine.context.environment(named: environment)
         if let maxSessions, maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard sessionTimeout >= 0, pingInterval >= 0, stepTimeout >= 0 else {
@@ -84,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let entry = BuiltinEnvironments.named(environment)!
+        let entry = try OpenEnvCommandLine.context.environment(named: environment)
         try await entry.preflight?()
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
@@ -101,12 +98,12 @@ struct ServeCommand: AsyncParsableCommand {
         settings.echoFramesOnly = transportFloor
         let configuration = settings
         let server = OpenEnvServer(factory: factory, configuration: configuration, logger: Logger(label: "openenv"))
-        let name = environment
+        let name = entry.name
         let host = self.host
         let limit = maxSessions ?? factory.info.defaultMaxSessions
         try await server.run { port in
             FileHandle.standardError.write(Data(
-                "openenv: listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))
+                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))
         }
     }
 }
