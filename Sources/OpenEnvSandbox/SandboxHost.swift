@@ -24,6 +24,7 @@ public actor SandboxHost {
 
     private let configurationResult: Result<SandboxConfiguration, SandboxError>
     private var prepared: Prepared?
+    private var preparing: Task<Prepared, any Error>?
     private var cursor = 0
 
     public init(configuration: SandboxConfiguration) {
@@ -40,15 +41,26 @@ public actor SandboxHost {
         try configurationResult.get()
     }
 
-    /// Checks this host once (again after a failure) and runs a trial sandbox.
+    /// Checks this host once (again after a failure), sweeps leases abandoned by dead
+    /// servers and runs a trial sandbox. Concurrent callers share one preparation.
     @discardableResult
     func prepare() async throws(SandboxError) -> Prepared {
         if let prepared { return prepared }
-        let ready = try checkHost()
-        await sweepAbandoned(ready)
-        try await trial(ready)
-        prepared = ready
-        return ready
+        let preparation = preparing ?? Task {
+            let ready = try checkHost()
+            await sweepAbandoned(ready)
+            try await trial(ready)
+            return ready
+        }
+        preparing = preparation
+        do {
+            let ready = try await preparation.value
+            prepared = ready
+            return ready
+        } catch {
+            preparing = nil
+            throw error as? SandboxError ?? .unavailable("\(error)")
+        }
     }
 
     /// Public form of ``prepare()`` for start-up checks (`openenv serve`).

@@ -87,6 +87,17 @@ import Testing
         await env.close()
     }
 
+    @Test func aShellThatIgnoresInterruptsIsReplaced() async throws {
+        let env = TerminalEnvironment()
+        _ = try await env.reset(seed: nil, episodeID: nil, options: [:])
+        _ = try await env.step(.init(command: "cd /tmp"))
+        let stuck = try await env.step(.init(command: "trap '' INT; while :; do :; done", timeoutS: 1)).observation
+        #expect(stuck.status == .timeout && stuck.exitCode == 137, "\(stuck)")
+        let next = try await env.step(.init(command: "pwd")).observation
+        #expect(next.shellStarted && next.output == "/work\n", "\(next)")
+        await env.close()
+    }
+
     @Test func exactlyOneOfCommandAndKeys() async throws {
         let env = TerminalEnvironment()
         _ = try await env.reset(seed: nil, episodeID: nil, options: [:])

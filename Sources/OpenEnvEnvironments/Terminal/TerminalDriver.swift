@@ -153,7 +153,8 @@ class Shell:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.drain(out)
-                return ("exited", os.waitstatus_to_exitcode(status))
+                code = os.waitstatus_to_exitcode(status)
+                return ("exited", code if code >= 0 else 128 - code)  # killed: 128 + signal, as shells say
 
     def drain(self, out):
         while True:
@@ -181,9 +182,12 @@ class Shell:
             if event[0] in ("prompt", "exited"):
                 return event
         self.kill()
-        return ("exited", -signal.SIGKILL)
+        return ("exited", 128 + signal.SIGKILL)
 
     def kill(self):
+        """Kills and reaps the shell and closes the terminal; a second call does nothing."""
+        if self.master < 0:
+            return
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except OSError:
@@ -193,6 +197,7 @@ class Shell:
         except ChildProcessError:
             pass
         os.close(self.master)
+        self.master = -1
 
 
 def main():
