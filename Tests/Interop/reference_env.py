@@ -6,7 +6,7 @@ It is built only on the public API of the official `openenv` package (0.10.0 fro
 Tests/Interop (OPENENV_INTEROP_SERVER=reference): the suite must pass against it, and
 the Swift server (`openenv serve echo|grid`) must behave the same on the wire.
 
-    python Tests/Interop/reference_env.py --env echo|grid [--host 127.0.0.1] [--port 8000]
+    python Tests/Interop/reference_env.py --env echo|grid|qa [--host 127.0.0.1] [--port 8000]
         [--max-sessions N] [--session-timeout S] [--mode simulation|production]
         [--log-level warning]
 
@@ -37,6 +37,21 @@ grid   A typed environment without MCP: a 5x5 grid world (env name "grid_env",
        other steps give 0.0. After the goal, steps still answer: the agent stays, reward
        0.0, done true. step_count counts every step.
 
+qa     A typed, task-backed environment (env name "qa_env", /metadata name "QAEnvironment"):
+       the dataset of Sources/OpenEnvEnvironments/QA/Dataset/jsonl (splits train, test),
+       served through the Task API (list_splits, list_tasks, num_tasks, get_task,
+       get_task_range on the rows as they are). reset(split="train", index=None,
+       seed=None) picks rows[split][index] (Python indexing; IndexError when out of
+       range), else position 0 of the split shuffled with the seed (SplitMix64 and the
+       Fisher-Yates shuffle of Sources/OpenEnvTasks/Taskset/SeededShuffle.swift), else a
+       random row. One step answers: {"answer": str}; reward 1.0 when the answer equals
+       the answer or an alias after normalization (trimmed, case-folded, whitespace
+       collapsed, trailing .!? and surrounding quotes dropped) or, for numeric tasks, when
+       its last number is within 1e-6 of the answer; else 0.0; done true.
+       observation  question, task_id, split, index, correct, expected_answer
+                    (correct/expected_answer null until answered)
+       state        episode_id, step_count, split, index, task_id, answered
+
 Options
 -------
 --max-sessions      simultaneous sessions (WebSocket sessions plus HTTP
@@ -53,11 +68,14 @@ loop, h11. Stop it with SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
 import sys
 import uuid
-from typing import Any, Dict, Literal, Optional, Tuple
+from pathlib import Path
+from typing import Any, Dict, List, Literal, Optional, Tuple
 
 os.environ["ENABLE_WEB_INTERFACE"] = "false"  # must be set before create_app runs
 
@@ -252,6 +270,160 @@ class GridEnvironment(Environment):
 
 
 # ======================================================================================
+# qa
+# ======================================================================================
+
+QA_DATA = Path(__file__).resolve().parents[2] / "Sources" / "OpenEnvEnvironments" / "QA" / "Dataset" / "jsonl"
+
+
+def qa_rows() -> Dict[str, List[Dict[str, Any]]]:
+    return {split: [json.loads(line) for line in (QA_DATA / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+            for split in ("train", "test")}
+
+
+def seeded_permutation(count: int, seed: int) -> List[int]:
+    """SplitMix64 seeded with the seed's 64 bits driving a Fisher-Yates shuffle with
+    Lemire's unbiased bounded draws: the same order as OpenEnvTasks' SeededShuffle."""
+    mask = (1 << 64) - 1
+    state = seed & mask
+
+    def draw() -> int:
+        nonlocal state
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    def below(bound: int) -> int:
+        product = draw() * bound
+        if product & mask < bound:
+            threshold = ((-bound) & mask) % bound
+            while product & mask < threshold:
+                product = draw() * bound
+        return product >> 64
+
+    order = list(range(count))
+    for i in range(count - 1, 0, -1):
+        j = below(i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def qa_normalize(text: str) -> str:
+    text = text.strip()
+    while True:
+        if text and text[-1] in ".!?":
+            text = text[:-1].strip()
+        elif len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
+            text = text[1:-1].strip()
+        else:
+            return " ".join(text.split()).lower()
+
+
+def qa_last_number(text: str) -> Optional[float]:
+    numbers = re.findall(r"-?\d(?:[\d,]*\d)?(?:\.\d+)?", text)
+    return float(numbers[-1].replace(",", "")) if numbers else None
+
+
+class QAAction(Action):
+    """The answer to the current question."""
+
+    answer: str = Field(..., description="The answer, as text")
+
+
+class QAObservation(Observation):
+    """The question; after the answer, the verdict and the reference answer."""
+
+    question: str = Field(..., description="The question")
+    task_id: str = Field(..., description="The task's id in the dataset")
+    split: str = Field(..., description="The dataset split of the task")
+    index: int = Field(..., description="The task's index in its split")
+    correct: Optional[bool] = Field(None, description="Whether the answer was accepted")
+    expected_answer: Optional[str] = Field(None, description="The reference answer")
+
+
+class QAState(State):
+    """Which task the episode asks and whether it was answered."""
+
+    split: Optional[str] = None
+    index: Optional[int] = None
+    task_id: Optional[str] = None
+    answered: bool = False
+
+
+class QAEnvironment(Environment):
+    """Question answering over the shipped dataset, with the Task API."""
+
+    SUPPORTS_CONCURRENT_SESSIONS = True
+    ROWS = qa_rows()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._s = QAState(episode_id=str(uuid.uuid4()), step_count=0)
+        self._task: Optional[Dict[str, Any]] = None
+
+    # --- Task API ---------------------------------------------------------------------
+    def list_splits(self) -> List[str]:
+        return list(self.ROWS)
+
+    def list_tasks(self, split: str) -> List[Dict[str, Any]]:
+        return self.ROWS[split]
+
+    def num_tasks(self, split: str) -> int:
+        return len(self.ROWS[split])
+
+    def get_task(self, split: str, index: int) -> Dict[str, Any]:
+        return self.ROWS[split][index]
+
+    def get_task_range(self, split: str, start: Optional[int] = None, stop: Optional[int] = None) -> List[Dict[str, Any]]:
+        return self.ROWS[split][start:stop]
+
+    # --- episode ----------------------------------------------------------------------
+    def reset(self, seed: Optional[int] = None, episode_id: Optional[str] = None, split: str = "train",
+              index: Optional[int] = None, **_: Any) -> QAObservation:
+        rows = self.ROWS[split]
+        if index is not None:
+            position = range(len(rows))[index]
+        elif seed is not None:
+            position = seeded_permutation(len(rows), seed)[0]
+        else:
+            position = random.randrange(len(rows))
+        self._task = rows[position]
+        self._s = QAState(episode_id=episode_id or str(uuid.uuid4()), step_count=0, split=split, index=position,
+                          task_id=self._task["id"], answered=False)
+        return self._obs(correct=None, reward=None)
+
+    def step(self, action: QAAction, timeout_s: Optional[float] = None, **_: Any) -> QAObservation:
+        if self._task is None:
+            raise RuntimeError("no question yet: reset first")
+        if self._s.answered:
+            raise RuntimeError("the question was answered and the episode is over: reset for the next one")
+        self._s.step_count += 1
+        task = self._task
+        accepted = [qa_normalize(a) for a in [task["answer"], *(task.get("aliases") or [])]]
+        correct = qa_normalize(action.answer) in accepted
+        if not correct and task.get("kind") == "numeric":
+            given = qa_last_number(action.answer)
+            correct = given is not None and abs(given - float(task["answer"])) <= 1e-6
+        self._s.answered = True
+        return self._obs(correct=correct, reward=1.0 if correct else 0.0)
+
+    def _obs(self, correct: Optional[bool], reward: Optional[float]) -> QAObservation:
+        task, s = self._task, self._s
+        return QAObservation(question=task["question"], task_id=task["id"], split=s.split, index=s.index, correct=correct,
+                             expected_answer=None if correct is None else task["answer"], done=correct is not None,
+                             reward=reward)
+
+    @property
+    def state(self) -> QAState:
+        return self._s
+
+    def get_metadata(self) -> EnvironmentMetadata:
+        return EnvironmentMetadata(name="QAEnvironment", description="Question answering over a dataset.", version="1.0.0")
+
+
+# ======================================================================================
 # app
 # ======================================================================================
 
@@ -265,12 +437,16 @@ def build_app(env: str, max_sessions: int, session_timeout: Optional[float], mod
         return create_app(GridEnvironment, GridAction, GridObservation,
                           env_name="grid_env", concurrency_config=concurrency,
                           state_cls=GridState, mode=mode)
+    if env == "qa":
+        return create_app(QAEnvironment, QAAction, QAObservation,
+                          env_name="qa_env", concurrency_config=concurrency,
+                          state_cls=QAState, mode=mode)
     raise ValueError(f"unknown env {env!r}")
 
 
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--env", choices=("echo", "grid"), default="echo")
+    p.add_argument("--env", choices=("echo", "grid", "qa"), default="echo")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max-sessions", type=int, default=int(os.environ.get("MAX_CONCURRENT_ENVS", "8")))

@@ -140,7 +140,7 @@ let step = (Answer(text: "Paris"), Grading(expected: "paris"))
     let numeric = NumericMatch<Answer, Grading>(absoluteTolerance: 0.01, answer: \.text, expected: \.expected)
 
     @Test func exactMatchNormalizesCaseSpacesAndTrailingPunctuation() async throws {
-        for (text, value) in [("Paris", 1.0), ("  paris. ", 1), ("\"PARIS\"", 1), ("city  of\nlight", 1), ("Lyon", 0), ("Pari", 0)] {
+        for (text, value) in [("Paris", 1.0), ("  paris. ", 1), ("\"PARIS\"", 1), ("'\"Paris.\"'!", 1), ("city  of\nlight", 1), ("Lyon", 0), ("Pari", 0)] {
             #expect(try await exact.evaluate(Answer(text: text), Grading(expected: "paris")).value == value, "\(text)")
         }
         let strict = ExactMatch<Answer, Grading>(normalization: [], answer: \.text, expected: { [$0.expected] })

@@ -28,10 +28,13 @@ public struct ExactMatch<Action: Sendable, Observation: Sendable>: Rubric {
         if normalization.contains(.trimWhitespace) || normalization.contains(.stripPunctuation) {
             text = text.trimmingWhitespace()
         }
-        if normalization.contains(.stripPunctuation) {
-            while let last = text.last, ".!?".contains(last) { text = text.dropLast().trimmingWhitespace() }
-            while let first = text.first, let last = text.last, text.count >= 2, first == last, "\"'`".contains(first) {
+        while normalization.contains(.stripPunctuation) {
+            if let last = text.last, ".!?".contains(last) {
+                text = text.dropLast().trimmingWhitespace()
+            } else if let first = text.first, text.count >= 2, first == text.last, "\"'`".contains(first) {
                 text = text.dropFirst().dropLast().trimmingWhitespace()
+            } else {
+                break
             }
         }
         var result = String(text)
@@ -62,7 +65,7 @@ public struct TextNormalization: OptionSet, Sendable {
     public static let caseInsensitive = TextNormalization(rawValue: 2)
     /// Runs of whitespace count as one space (implies trimming).
     public static let collapseWhitespace = TextNormalization(rawValue: 4)
-    /// Trailing `.`, `!`, `?` and surrounding quotes are dropped (`"Paris."` = `Paris`).
+    /// Trailing `.`, `!`, `?` and surrounding quotes are dropped, repeatedly (`"Paris."` = `Paris`).
     public static let stripPunctuation = TextNormalization(rawValue: 8)
     public static let standard: TextNormalization = [.trimWhitespace, .caseInsensitive, .collapseWhitespace, .stripPunctuation]
 }
