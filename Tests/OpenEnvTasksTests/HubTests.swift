@@ -78,7 +78,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
                 ]])
             case "/datasets/owner/qa/resolve/\(commit)/default/train/0000.parquet":
                 return LoopbackResponse(status: 302, headers: [("Location", "/cdn/blob-1")])
-            case "/cdn/blob-1":
+            case "/cdn/blob-1", "/datasets/owner/qa/resolve/\(commit)/default/test/0000.parquet":
                 return LoopbackResponse(status: 200, body: parquet)
             default:
                 return .json(["error": "Entry not found"], status: 404)
@@ -102,6 +102,13 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
             var offline = configuration
             offline.offline = true
             #expect(try await Taskset.load(.hub(reference), hub: offline) == taskset)
+            // The snapshot lacks the test split: offline that is an error, online a download of it alone.
+            let testSplit = try HubDatasetReference("owner/qa@refs/convert/parquet:test")
+            await #expect(throws: TasksetError.self) { try await Taskset.load(.hub(testSplit), hub: offline) }
+            #expect(try await Taskset.load(.hub(testSplit), hub: configuration).splits.map(\.count) == [3])
+            #expect(await seen.requests.map(\.uri).suffix(2) == [
+                "/api/datasets/owner/qa/revision/refs%2Fconvert%2Fparquet", "/datasets/owner/qa/resolve/\(commit)/default/test/0000.parquet",
+            ])
         }
     }
 
@@ -130,7 +137,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
             try await Taskset.load(.hub(try HubDatasetReference("owner/qa:test")), hub: HubConfiguration(cacheDirectory: cache, endpoint: endpoint))
         } throws: { error in
             let text = "\(error)"
-            return text.hasPrefix("owner/qa@main is not in the Hugging Face cache (\(cache)/datasets--owner--qa), and downloading it failed: could not reach the Hugging Face Hub at \(endpoint)")
+            return text.hasPrefix("owner/qa@main:test is not in the Hugging Face cache (\(cache)/datasets--owner--qa), and downloading it failed: could not reach the Hugging Face Hub at \(endpoint)")
         }
     }
 

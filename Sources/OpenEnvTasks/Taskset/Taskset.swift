@@ -25,8 +25,8 @@ public struct Taskset: Sendable, Equatable {
     /// Loads `source`.
     ///
     /// A Hub dataset is read from the local cache (``HubConfiguration/cacheDirectory``)
-    /// when its revision is there; otherwise, unless offline, its files are downloaded
-    /// into the cache first. Errors say what was looked for where, and why the download
+    /// when its revision is there with the requested split; otherwise, unless offline,
+    /// the split's files (every split's, without one) are downloaded into the cache first. Errors say what was looked for where, and why the download
     /// (if tried) failed.
     public static func load(_ source: TaskSource, hub: HubConfiguration = .fromEnvironment()) async throws(TasksetError) -> Taskset {
         switch source {
@@ -40,10 +40,13 @@ public struct Taskset: Sendable, Equatable {
             return try fromDirectory(path, split: nil, describing: path)
         case .hub(let reference):
             let cache = HubCache(root: hub.cacheDirectory)
-            if let snapshot = cache.snapshot(for: reference) {
+            // A snapshot may hold only some splits (a download of one split): load from it
+            // when it has what was asked for, or when offline (to say what is missing).
+            if let snapshot = cache.snapshot(for: reference),
+               hub.offline || !DataFiles.splits(of: HubCache.files(under: snapshot), only: reference.split).isEmpty {
                 return try fromDirectory(snapshot, split: reference.split, describing: "\(reference) in \(snapshot)")
             }
-            let notCached = "\(reference.id)@\(reference.revision) is not in the Hugging Face cache (\(cache.datasetDirectory(reference)))"
+            let notCached = "\(reference.id)@\(reference.revision)\(reference.split.map { ":\($0)" } ?? "") is not in the Hugging Face cache (\(cache.datasetDirectory(reference)))"
             guard !hub.offline else { throw .notFound("\(notCached) and HF_HUB_OFFLINE is set") }
             let client = HubClient(configuration: hub)
             let listing: (commit: String, files: [String])
