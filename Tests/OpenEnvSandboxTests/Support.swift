@@ -4,9 +4,11 @@ import Testing
 @testable import OpenEnvEnvironments
 @testable import OpenEnvSandbox
 
-/// Tight limits so that abuse hits them quickly.
+/// Tight limits so that abuse hits them quickly, and half a core per session so that the
+/// abuse suite leaves CPU to the tests running next to it.
 let tightHost: SandboxHost = {
     var configuration = SandboxConfiguration()
+    configuration.limits.cpus = 0.5
     configuration.limits.wallClock = .seconds(10)
     configuration.limits.memoryBytes = 256 << 20
     configuration.limits.processes = 32
