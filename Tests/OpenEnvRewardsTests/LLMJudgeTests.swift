@@ -160,7 +160,7 @@ func judge(
 
     @Test func requestsInFlightAreBoundedPerClient() async throws {
         let log = RequestLog()
-        try await withLoopbackHTTPServer(judgeServer(log, delay: .milliseconds(100))) { server in
+        try await withLoopbackHTTPServer(judgeServer(log, delay: .milliseconds(300))) { server in
             var policy = fastPolicy
             policy.maxConcurrentRequests = 2
             let rubric = try judge(server, policy: policy)

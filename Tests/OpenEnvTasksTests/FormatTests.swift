@@ -60,6 +60,7 @@ import Testing
 
     @Test func aDirectoryLoadsItsSplits() async throws {
         let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
         try write("{\"q\": \"a\"}\n{\"q\": \"b\"}\n", to: root + "/train.jsonl")
         try write("q\nc\n", to: root + "/test.csv")
         let taskset = try await Taskset.load(.directory(root))

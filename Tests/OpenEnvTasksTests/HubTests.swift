@@ -22,6 +22,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
 
     @Test func configurationFollowsHuggingFaceHubsVariables() throws {
         let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
         #expect(HubConfiguration.fromEnvironment(["HOME": home]).cacheDirectory == home + "/.cache/huggingface/hub")
         #expect(HubConfiguration.fromEnvironment(["HOME": home, "XDG_CACHE_HOME": "/x"]).cacheDirectory == "/x/huggingface/hub")
         #expect(HubConfiguration.fromEnvironment(["HOME": home, "HF_HOME": "/hf"]).cacheDirectory == "/hf/hub")
@@ -51,6 +52,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
 
     @Test func aCachedDatasetLoadsOfflineByBranchOrCommit() async throws {
         let cache = try makeCache()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
         let offline = HubConfiguration(cacheDirectory: cache, endpoint: "http://127.0.0.1:1", offline: true)
         let taskset = try await Taskset.load(.hub(try HubDatasetReference("owner/qa")), hub: offline)
         #expect(taskset.splitNames == ["train", "test"])
@@ -86,6 +88,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
         }
         try await withLoopbackHTTPServer(hub) { server in
             let cache = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: cache) }
             let configuration = HubConfiguration(cacheDirectory: cache, endpoint: server.baseURL, token: "hf_secret")
             let reference = try HubDatasetReference("owner/qa@refs/convert/parquet:train")
             let taskset = try await Taskset.load(.hub(reference), hub: configuration)
@@ -118,6 +121,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
         }
         try await withLoopbackHTTPServer(refusing) { server in
             let cache = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: cache) }
             await #expect {
                 try await Taskset.load(.hub(try HubDatasetReference("owner/private")), hub: HubConfiguration(cacheDirectory: cache, endpoint: server.baseURL))
             } throws: { error in
@@ -133,6 +137,7 @@ let commit = "0123456789abcdef0123456789abcdef01234567"
         let endpoint = closed.baseURL
         await closed.stop()
         let cache = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
         await #expect {
             try await Taskset.load(.hub(try HubDatasetReference("owner/qa:test")), hub: HubConfiguration(cacheDirectory: cache, endpoint: endpoint))
         } throws: { error in
