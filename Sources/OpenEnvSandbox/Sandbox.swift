@@ -14,9 +14,6 @@ import OpenEnvCore
 /// killed; the next ``start(_:environment:workReadOnly:startupTimeout:)`` gets a fresh
 /// sandbox over the same work directory.
 public actor Sandbox {
-    /// The work directory's path inside the sandbox.
-    public static let workPath = BubblewrapCommand.workPath
-
     private struct Running {
         let process: SpawnedProcess
         let channel: LineChannel
@@ -144,6 +141,24 @@ public actor Sandbox {
             return .failure(await fail(nil, before: resources?.cgroups.counters ?? .init()))
         }
         return await receive(timeout: timeout)
+    }
+
+    /// ``call(_:timeout:)`` with the reply decoded as `Reply` (unknown keys ignored); a
+    /// reply that does not decode breaks the protocol: everything is killed.
+    public func call<Reply: Decodable & Sendable>(
+        _ request: JSONValue, timeout: Duration, replyAs: Reply.Type
+    ) async -> Result<Reply, SandboxFailure> {
+        switch await call(request, timeout: timeout) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let object):
+            do {
+                return .success(try JSONValueDecoder(forbidExtraKeys: false).decode(Reply.self, from: .object(object)))
+            } catch {
+                await stop()
+                return .failure(SandboxFailure(.protocolViolation("a reply that does not fit: \(error)")))
+            }
+        }
     }
 
     private func receive(timeout: Duration) async -> Result<JSONObject, SandboxFailure> {

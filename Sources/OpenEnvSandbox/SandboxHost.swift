@@ -25,7 +25,8 @@ public actor SandboxHost {
     private let configurationResult: Result<SandboxConfiguration, SandboxError>
     private var prepared: Prepared?
     private var preparing: Task<Prepared, any Error>?
-    private var cursor = 0
+    /// Where the next lease starts looking, so that hosts (and servers) spread over the range.
+    private var cursor = Int.random(in: 0..<4096)
 
     public init(configuration: SandboxConfiguration) {
         configurationResult = .success(configuration)

@@ -95,16 +95,20 @@ func processes(of uid: UInt32) -> [String] {
 }
 
 /// Asserts that nothing of a closed session is left: no process, no work directory, no
-/// cgroup, and its uid lock marked clean.
+/// cgroup, and its uid lock marked clean. Holds the uid's lock while it looks, so that no
+/// other session leases the uid meanwhile; when one already has, there is nothing to check.
 func expectNothingLeft(uid: UInt32, workDirectory: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let lock = open("/var/lib/openenv-sandbox/locks/\(uid)", O_RDONLY | O_CLOEXEC)
+    defer { close(lock) }
+    guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
     #expect(processes(of: uid).isEmpty, "processes of uid \(uid) survived: \(processes(of: uid))", sourceLocation: sourceLocation)
     #expect(!FileManager.default.fileExists(atPath: workDirectory), "work directory \(workDirectory) survived", sourceLocation: sourceLocation)
     for controller in SessionCgroups.controllers {
         let path = "/sys/fs/cgroup/\(controller)/openenv/\(uid)"
         #expect(!FileManager.default.fileExists(atPath: path), "cgroup \(path) survived", sourceLocation: sourceLocation)
     }
-    let lock = try? String(contentsOfFile: "/var/lib/openenv-sandbox/locks/\(uid)", encoding: .utf8)
-    #expect(lock == "clean", "uid \(uid) lock says \(lock ?? "nothing")", sourceLocation: sourceLocation)
+    let marker = try? String(contentsOfFile: "/var/lib/openenv-sandbox/locks/\(uid)", encoding: .utf8)
+    #expect(marker == "clean", "uid \(uid) lock says \(marker ?? "nothing")", sourceLocation: sourceLocation)
 }
 
 extension Duration {

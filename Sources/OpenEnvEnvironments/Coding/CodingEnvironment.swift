@@ -61,9 +61,8 @@ public actor CodingEnvironment: Environment {
         let timeout = Self.timeout(action.timeoutS, limit: limits.wallClock)
         var observation: Observation
         let started = ContinuousClock.now
-        switch await sandbox.call(["code": .string(action.code)], timeout: timeout) {
-        case .success(let object):
-            let reply = try JSONValueDecoder(forbidExtraKeys: false).decode(DriverReply.self, from: .object(object))
+        switch await sandbox.call(["code": .string(action.code)], timeout: timeout, replyAs: DriverReply.self) {
+        case .success(let reply):
             observation = Observation(
                 stdout: reply.stdout, stderr: reply.stderr, exitCode: reply.exitCode, exception: reply.exception,
                 durationMs: reply.durationMs, timedOut: false,
@@ -112,13 +111,10 @@ public actor CodingEnvironment: Environment {
         } catch {
             return TestReport(passed: 0, total: 0, failed: [], error: "grading did not start: \(error)")
         }
-        let result = await sandbox.call(["tests": .string(tests)], timeout: timeout)
+        let result = await sandbox.call(["tests": .string(tests)], timeout: timeout, replyAs: GradingReply.self)
         await sandbox.stop()
         switch result {
-        case .success(let object):
-            guard let reply = try? JSONValueDecoder(forbidExtraKeys: false).decode(GradingReply.self, from: .object(object)) else {
-                return TestReport(passed: 0, total: 0, failed: [], error: "grading replied with an unexpected message")
-            }
+        case .success(let reply):
             return TestReport(passed: reply.passed.count, total: reply.passed.count + reply.failed.count, failed: reply.failed, error: reply.error)
         case .failure(let failure):
             return TestReport(passed: 0, total: 0, failed: [], error: "grading failed: \(failure)")

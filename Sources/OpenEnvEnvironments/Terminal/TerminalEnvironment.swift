@@ -61,9 +61,8 @@ public actor TerminalEnvironment: Environment {
         }
         let started = ContinuousClock.now
         var observation: Observation
-        switch await sandbox.call(.object(request), timeout: timeout + Self.grace) {
-        case .success(let object):
-            let reply = try JSONValueDecoder(forbidExtraKeys: false).decode(DriverReply.self, from: .object(object))
+        switch await sandbox.call(.object(request), timeout: timeout + Self.grace, replyAs: DriverReply.self) {
+        case .success(let reply):
             observation = Observation(
                 output: reply.output, status: reply.status, exitCode: reply.exitCode, cwd: reply.cwd ?? state.cwd,
                 durationMs: reply.durationMs, truncated: reply.outputBytes > limits.outputBytes,
