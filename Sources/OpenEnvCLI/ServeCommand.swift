@@ -32,6 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between server WebSocket pings; a peer that misses a pong for a whole period is dropped. 0 disables.")
     var pingInterval: Double = 20
 
+    @Option(help: "Seconds a peer may take to answer a server ping before it is dropped and its session closed.")
+    var pingTimeout: Double = 20
+
     @Option(help: "Seconds a single reset, step, state or tool call may run before the caller gets an error and the session is closed; 0 disables.")
     var stepTimeout: Double = 0
 
@@ -59,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try OpenEnvCommandLine.context.environment(named: environment)
         if let maxSessions, maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard pingTimeout > 0 else { throw ValidationError("--ping-timeout must be positive") }
         guard sessionTimeout >= 0, pingInterval >= 0, stepTimeout >= 0 else {
             throw ValidationError("--session-timeout, --ping-interval and --step-timeout must not be negative")
         }
@@ -93,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
             command: serverCommand, mcpURL: mcpUrl, toolTimeout: toolTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }))
         var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
-            sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval),
+            sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval), pingTimeout: Self.duration(pingTimeout)!,
             stepTimeout: Self.duration(stepTimeout), maxMessageSize: maxMessageSize)
         settings.echoFramesOnly = transportFloor
         let configuration = settings

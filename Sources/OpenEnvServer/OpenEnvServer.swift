@@ -68,7 +68,8 @@ private struct Listener: Service {
         let group = MultiThreadedEventLoopGroup.singleton
         let executors = EventLoopExecutors(group)
         let limit = configuration.maxMessageSize
-        let ping = configuration.pingInterval.map { TimeAmount.nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) }
+        let ping = configuration.pingInterval.map(TimeAmount.init)
+        let pingTimeout = TimeAmount(configuration.pingTimeout)
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -98,7 +99,7 @@ private struct Listener: Service {
                         return channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandlers(
                                 NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit * 2),
-                                WebSocketConnectionHandler(endpoint: endpoint, executor: executor, pingInterval: ping, registry: connections))
+                                WebSocketConnectionHandler(endpoint: endpoint, executor: executor, pingInterval: ping, pingTimeout: pingTimeout, registry: connections))
                         }
                     })
                 let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)

@@ -18,9 +18,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `nil` disables reaping. Default 300 s. Sessions owned by a live socket are never
     /// reaped for idleness: their socket's pings decide.
     public var sessionTimeout: Duration?
-    /// Server-side WebSocket ping period; a peer that misses a pong for a whole period is
-    /// disconnected and its session closed. `nil` disables pings. Default 20 s.
+    /// Server-side WebSocket ping period. `nil` disables pings. Default 20 s.
     public var pingInterval: Duration?
+    /// How long a peer may take to answer a ping before it is disconnected and its session
+    /// closed. Default 20 s (uvicorn's).
+    public var pingTimeout: Duration
     /// Longest a single reset/step/state/tool call may run before the caller gets an error
     /// and the session is closed. `nil` disables the deadline. Default none.
     public var stepTimeout: Duration?
@@ -32,7 +34,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,
-        sessionTimeout: Duration? = .seconds(300), pingInterval: Duration? = .seconds(20), stepTimeout: Duration? = nil,
+        sessionTimeout: Duration? = .seconds(300), pingInterval: Duration? = .seconds(20), pingTimeout: Duration = .seconds(20), stepTimeout: Duration? = nil,
         maxMessageSize: Int = 16 * 1024 * 1024
     ) {
         self.host = host
@@ -41,6 +43,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.maxSessions = maxSessions
         self.sessionTimeout = sessionTimeout
         self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
         self.stepTimeout = stepTimeout
         self.maxMessageSize = maxMessageSize
     }

@@ -58,11 +58,12 @@ import Glibc
 @Suite(.serialized, .timeLimit(.minutes(1))) struct PingTests {
     @Test func theClientAnswersServerPings() async throws {
         var server = ServerConfiguration()
-        server.pingInterval = .milliseconds(200)  // the server drops peers that miss a pong
+        server.pingInterval = .milliseconds(200)  // the server drops peers that miss a pong…
+        server.pingTimeout = .seconds(2)  // …for two seconds (generous for a loaded CI machine)
         try await withSwiftServer(EnvironmentFactory { GridEnvironment() }, configuration: server) { server in
             let client = try await GridClient.connect(to: server.address, configuration: testConfiguration())
             _ = try await client.reset()
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .seconds(3))
             _ = try await client.step(.init(.down))
             #expect(try await client.state().stepCount == 1)
             await client.close()

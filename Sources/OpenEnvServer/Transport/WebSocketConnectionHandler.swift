@@ -4,8 +4,8 @@ import NIOWebSocket
 /// Runs one WebSocket connection: control frames (ping, pong, close) on the event loop,
 /// complete messages handed to a ``WebSocketEndpoint`` one at a time, in order.
 ///
-/// - Server pings every `pingInterval`; a peer that has not answered a ping by the next one
-///   is disconnected.
+/// - Server pings every `pingInterval`; a peer that has not answered a ping within
+///   `pingTimeout` is disconnected.
 /// - A message over `messageLimit` bytes is handed to the endpoint as oversize
 ///   (``WebSocketEndpoint`` decides what to send) — larger ones are refused by the frame
 ///   aggregator before this handler sees them.
@@ -24,17 +24,20 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private let endpoint: any WebSocketEndpoint
     private let executor: EventLoopTaskExecutor?
     private let pingInterval: TimeAmount?
+    private let pingTimeout: TimeAmount
     private let registry: ConnectionRegistry
     private var state = State.opening
     private var pending: [WebSocketMessage] = []
     private var busy = true  // until open() returns
     private var awaitingPong = false
+    private var pongDeadline: Scheduled<Void>?
     private var pingTask: RepeatedTask?
     private var closeTimeout: Scheduled<Void>?
     private var endpointClosed = false
     private var channelGone = false
 
-    init(endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, pingInterval: TimeAmount?, registry: ConnectionRegistry) {
+    init(endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, pingInterval: TimeAmount?, pingTimeout: TimeAmount, registry: ConnectionRegistry) {
+        self.pingTimeout = pingTimeout
         self.endpoint = endpoint
         self.executor = executor
         self.pingInterval = pingInterval
@@ -76,6 +79,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             awaitingPong = false
+            pongDeadline?.cancel()
+            pongDeadline = nil
         case .connectionClose:
             receivedClose(context: context, frame: frame)
         default:
@@ -115,17 +120,19 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     private func ping(context: ChannelHandlerContext) {
-        guard state == .open || state == .opening else { return }
-        if awaitingPong {
-            // The peer missed a whole period: treat it as gone.
-            state = .closed
-            context.close(promise: nil)
-            return
-        }
+        guard state == .open || state == .opening, !awaitingPong else { return }
         awaitingPong = true
         var data = context.channel.allocator.buffer(capacity: 8)
         data.writeInteger(UInt64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds))
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: data)), promise: nil)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        pongDeadline = context.eventLoop.scheduleTask(in: pingTimeout) {
+            let (handler, context) = bound.value
+            guard handler.awaitingPong, handler.state != .closed else { return }
+            // The peer is gone or stuck: drop it (its session ends with the connection).
+            handler.state = .closed
+            context.close(promise: nil)
+        }
     }
 
     private func receivedClose(context: ChannelHandlerContext, frame: WebSocketFrame) {
@@ -170,6 +177,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         state = .closed
         pending.removeAll()
         pingTask?.cancel()
+        pongDeadline?.cancel()
         closeTimeout?.cancel()
         registry.remove(context.channel)
         if !busy { finishEndpoint() }
