@@ -136,6 +136,13 @@ def test_coding_schema_and_metadata(coding_server):
     assert coding_server.get("/metadata").json()["name"] == "CodingEnvironment"
 
 
+def test_official_validator_passes(coding_server, terminal_server):
+    from test_modes import validate
+
+    for server in (coding_server, terminal_server):
+        assert validate(server)["summary"]["passed_count"] == 6
+
+
 def test_default_session_limit_fits_processes(start):
     server = start("coding", max_sessions=None)
     assert server.get("/ready").json()["max_sessions"] == 64
