@@ -38,10 +38,16 @@ enum PyarrowFixtures {
         guard process.terminationStatus == 0 else {
             return .failure(Failure(description: "\(python) \(script) failed (is pyarrow installed? scripts/interop-venv installs it):\n\(message)"))
         }
+        atexit { removeFixtures() }
         return .success(output)
     }()
 
     static func path(_ name: String) throws -> String { try directory.get() + "/" + name }
+}
+
+/// Deletes the fixtures folder when the test process exits.
+private func removeFixtures() {
+    if case .success(let path) = PyarrowFixtures.directory { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// A fresh, empty temporary folder.
