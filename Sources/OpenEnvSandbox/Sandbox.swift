@@ -89,7 +89,7 @@ public actor Sandbox {
             environment: BubblewrapCommand.baseEnvironment.merging(environment) { $1 }, command: command)
         let process: SpawnedProcess
         do {
-            process = try SpawnedProcess.spawn(SpawnedProcess.Request(
+            process = try await SpawnedProcess.spawn(SpawnedProcess.Request(
                 executable: ready.bubblewrap, arguments: bwrap.arguments, environment: ["PATH": "/usr/bin:/bin"],
                 stdin: pair[1], stdout: pair[1], stderr: errorPipe[1], extraFD: infoPipe[1],
                 cgroupProcsFiles: session.cgroups.sharedProcsFiles, programCgroupProcsFiles: session.cgroups.programProcsFiles,

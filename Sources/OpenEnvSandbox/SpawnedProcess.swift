@@ -19,7 +19,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
 /// unprivileged uid (see `oe_spawn`). Reaped exactly once; its exit status is the
 /// program's.
 final class SpawnedProcess: Sendable {
-    struct Request {
+    struct Request: Sendable {
         var executable: String
         var arguments: [String]
         var environment: [String: String]
@@ -44,7 +44,12 @@ final class SpawnedProcess: Sendable {
         8: "exec", 9: "refusing to run as root",
     ]
 
-    static func spawn(_ request: Request) throws(SandboxError) -> SpawnedProcess {
+    /// Starts the program from the ``SpawnThread`` (see there why).
+    static func spawn(_ request: Request) async throws(SandboxError) -> SpawnedProcess {
+        try await SpawnThread.shared.run { Result { () throws(SandboxError) in try spawnHere(request) } }.get()
+    }
+
+    private static func spawnHere(_ request: Request) throws(SandboxError) -> SpawnedProcess {
         var stage: Int32 = 0
         var error: Int32 = 0
         let argv = [request.executable] + request.arguments

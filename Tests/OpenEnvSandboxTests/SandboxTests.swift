@@ -1,5 +1,6 @@
 import Foundation
 import OpenEnvCore
+import Synchronization
 import Testing
 @testable import OpenEnvSandbox
 
@@ -183,5 +184,52 @@ func probeCommand(_ host: SandboxHost) async throws -> [String] {
         await sandbox.close()
         expectNothingLeft(uid: uid, workDirectory: work)
         await #expect(throws: SandboxError.self) { _ = try await sandbox.start(try await probeCommand(SandboxHost.shared)) }
+    }
+}
+
+/// Runs every job on one thread of its own, which ``stop()`` ends.
+final class OneThreadExecutor: TaskExecutor, Sendable {
+    private let jobs = Mutex<(queue: [UnownedJob], stopped: Bool)>(([], false))
+    private let pending = DispatchSemaphore(value: 0)
+
+    init() {
+        Thread { [self] in
+            while true {
+                pending.wait()
+                guard let job = jobs.withLock({ $0.stopped ? nil : $0.queue.removeFirst() }) else { return }
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.withLock { $0.queue.append(job) }
+        pending.signal()
+    }
+
+    /// Ends the thread once the jobs enqueued so far have run.
+    func stop() {
+        jobs.withLock { $0.stopped = true }
+        pending.signal()
+    }
+}
+
+@Suite struct SandboxLifetimeTests {
+    /// A sandbox dies with the thread that forked it (parent-death signal), so sandboxes
+    /// must be forked by a thread that lives as long as the process, whatever thread
+    /// asked for them.
+    @Test func aSandboxOutlivesTheThreadThatStartedIt() async throws {
+        let sandbox = Sandbox(host: SandboxHost.shared)
+        let executor = OneThreadExecutor()
+        let command = try await probeCommand(SandboxHost.shared)
+        try await withTaskExecutorPreference(executor) {
+            _ = try await sandbox.start(command)
+        }
+        executor.stop()
+        try await Task.sleep(for: .milliseconds(300))
+        let reply = await sandbox.call(["code": "result = 'alive'"], timeout: .seconds(5))
+        #expect((try? reply.get())?["result"] == "alive", "\(reply)")
+        await sandbox.close()
     }
 }
