@@ -37,6 +37,12 @@ static int write_all(int fd, const char *text) {
     return 0;
 }
 
+// Closes every fd from `first` on: close_range (Linux 5.9), else one by one.
+static void close_from(int first) {
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
+    for (int fd = first; fd < 65536; fd++) close(fd);  // inherited fds may lie above RLIMIT_NOFILE
+}
+
 static int set_limit(int resource, unsigned long long value) {
     struct rlimit limit = { (rlim_t)value, (rlim_t)value };
     return setrlimit(resource, &limit);
@@ -95,11 +101,10 @@ static void exec_worker(const oe_spawn_request *r, pid_t reaper, int report) {
     for (int i = 0; i < count; i++) {
         if (dup2(moved[i], i) < 0) report_and_exit(report, OE_STAGE_FDS);  // dup2 clears CLOEXEC
     }
-    // Close everything else except the report pipe (close-on-exec).
-    for (int fd = count; fd < 1024; fd++) {
-        if (fd != report) close(fd);
-    }
-    if (syscall(SYS_close_range, 1024U, ~0U, 0) != 0 && errno != ENOSYS) report_and_exit(report, OE_STAGE_FDS);
+    // The report pipe goes right after them (close-on-exec), everything else is closed.
+    if (dup3(report, count, O_CLOEXEC) < 0) report_and_exit(report, OE_STAGE_FDS);
+    report = count;
+    close_from(count + 1);
 
     execve(r->path, r->argv, r->envp);
     report_and_exit(report, OE_STAGE_EXEC);
@@ -125,14 +130,16 @@ static void child(const oe_spawn_request *r, pid_t parent, int report) {
     // the host's init. It exits, with bwrap's status, once it has no children left.
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) report_and_exit(report, OE_STAGE_PARENT_DEATH);
     pid_t reaper = getpid();
-    pid_t worker = fork();
+    // vfork: the worker borrows the reaper's memory until it execs, so the server's page
+    // tables are copied once (for the reaper), not twice. The worker only makes system
+    // calls and never returns from exec_worker.
+    pid_t worker = vfork();
     if (worker < 0) report_and_exit(report, OE_STAGE_FORK);
     if (worker == 0) exec_worker(r, reaper, report);
     drop_identity(r, report);
     die_with(parent, report);
 
-    for (int fd = 0; fd < 1024; fd++) close(fd);
-    syscall(SYS_close_range, 1024U, ~0U, 0);
+    close_from(0);
     int code = 127;
     for (;;) {
         int status;
