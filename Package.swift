@@ -141,7 +141,10 @@ let package = Package(
             dependencies: [
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -233,7 +236,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenEnvCLITests",
-            dependencies: ["OpenEnvCLI", "OpenEnvCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["OpenEnvCLI", "OpenEnvCore", "OpenEnvValidation", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "OpenEnvValidationTests",

@@ -1,3 +1,4 @@
+@_exported import OpenEnvCore
 import ArgumentParser
 import Foundation
 
@@ -62,6 +63,7 @@ struct RootCommand: AsyncParsableCommand {
         let context = OpenEnvCommandLine.context
         return CommandConfiguration(
             commandName: context.name, abstract: context.abstract,
-            subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, ValidateCommand.self] + context.extraCommands)
+            subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, ValidateCommand.self, BuildCommand.self, PushCommand.self]
+                + context.extraCommands)
     }
 }

@@ -24,7 +24,7 @@ import Testing
     @Test func theRootCommandIsNamedAfterTheProgram() throws {
         try OpenEnvCommandLine.$context.withValue(Self.context(["still"])) { () throws in
             #expect(RootCommand.configuration.commandName == "still-cli")
-            #expect(RootCommand.configuration.subcommands.map { $0.configuration.commandName } == ["serve", "list", "bench", "validate"])
+            #expect(RootCommand.configuration.subcommands.map { $0.configuration.commandName } == ["serve", "list", "bench", "validate", "build", "push"])
             #expect(RootCommand.helpMessage().contains("still-cli"))
             let command = try RootCommand.parseAsRoot(["serve", "--port", "0"])
             #expect((command as? ServeCommand)?.environment == nil)
