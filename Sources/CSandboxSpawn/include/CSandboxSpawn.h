@@ -47,7 +47,9 @@ typedef enum {
 /// the program and exits with the program's status (128 + signal when it was killed)
 /// once nothing is left. It stays out of `program_cgroup_procs` (put the memory cgroup
 /// there, so its OOM killer never picks the reaper, whose resident set is the caller's).
-/// The reaper dies with the calling process, and the program with the reaper (SIGKILL).
+/// The reaper gets SIGKILL when the calling *thread* exits (a parent-death signal follows
+/// the forking thread): call this from a thread that lives as long as the process. The
+/// program dies with the reaper (SIGKILL).
 /// Returns -1 with `*stage` and `*error` (an errno) set when the program did not start;
 /// the reaper is then already reaped.
 pid_t oe_spawn(const oe_spawn_request *request, int *stage, int *error);
