@@ -79,9 +79,9 @@ public enum Validator {
     }
 
     private static func failRuntime(_ report: inout RunningEnvironmentReport, reason: String) {
-        report.criteria.append(Criterion("runtime.startup", "The server plays one planned episode over /ws", passed: false, details: reason))
+        report.append(Criterion("runtime.startup", "The server plays one planned episode over /ws", passed: false, details: reason))
         for id in ["runtime.observation_schema", "runtime.state_contract", "runtime.reward_well_formed"] {
-            report.criteria.append(.skipped(id, id, reason: "unmet dependency: runtime.startup"))
+            report.append(.skipped(id, id, reason: "unmet dependency: runtime.startup"))
         }
     }
 

@@ -35,6 +35,7 @@ import Testing
         #expect(json["validation_type"] == "running_environment")
         #expect(json["summary"]?["required_total_count"] == 6 && json["summary"]?["failed_criteria"] == [])
         #expect(json["target"]?.stringValue?.hasSuffix("/") == false)
+        #expect(report.criteria.allSatisfy { $0.duration >= 0 } && report.criteria.reduce(0) { $0 + $1.duration } > 0)
     }
 
     @Test func gridPassesEveryLevel() async throws {

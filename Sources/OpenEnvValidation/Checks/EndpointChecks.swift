@@ -15,15 +15,15 @@ enum EndpointChecks {
             if response.status == 200, let version = body?["info"]?["version"]?.stringValue {
                 report.standardVersion = version
                 paths = body?["paths"]?.objectValue
-                report.criteria.append(Criterion("openapi_version_available", openAPIDescription, passed: true, expected: openAPIExpected,
+                report.append(Criterion("openapi_version_available", openAPIDescription, passed: true, expected: openAPIExpected,
                                                  actual: ["status_code": .int(response.status), "info.version": .string(version)]))
             } else {
-                report.criteria.append(Criterion("openapi_version_available", openAPIDescription, passed: false,
+                report.append(Criterion("openapi_version_available", openAPIDescription, passed: false,
                     details: "Response missing required OpenAPI info.version field", expected: openAPIExpected,
                     actual: ["status_code": .int(response.status), "body_type": .string(body.map(pythonTypeName) ?? "non_json")]))
             }
         } catch {
-            report.criteria.append(Criterion("openapi_version_available", openAPIDescription, passed: false, details: error.description, expected: openAPIExpected))
+            report.append(Criterion("openapi_version_available", openAPIDescription, passed: false, details: error.description, expected: openAPIExpected))
         }
 
         // 2. health_endpoint
@@ -31,11 +31,11 @@ enum EndpointChecks {
         do {
             let response = try await server.http.get("/health")
             let status = response.json?["status"]
-            report.criteria.append(Criterion("health_endpoint", "GET /health returns healthy status",
+            report.append(Criterion("health_endpoint", "GET /health returns healthy status",
                 passed: response.status == 200 && status == "healthy", expected: healthExpected,
                 actual: ["status_code": .int(response.status), "status": status ?? .null]))
         } catch {
-            report.criteria.append(Criterion("health_endpoint", "GET /health returns healthy status", passed: false, details: error.description, expected: healthExpected))
+            report.append(Criterion("health_endpoint", "GET /health returns healthy status", passed: false, details: error.description, expected: healthExpected))
         }
 
         // 3. metadata_endpoint
@@ -44,11 +44,11 @@ enum EndpointChecks {
             let response = try await server.http.get("/metadata")
             let body = response.json?.objectValue
             let name = body?["name"], description = body?["description"]
-            report.criteria.append(Criterion("metadata_endpoint", "GET /metadata returns name and description",
+            report.append(Criterion("metadata_endpoint", "GET /metadata returns name and description",
                 passed: response.status == 200 && name?.stringValue != nil && description?.stringValue != nil, expected: metadataExpected,
                 actual: ["status_code": .int(response.status), "name": name ?? .null, "description": description ?? .null]))
         } catch {
-            report.criteria.append(Criterion("metadata_endpoint", "GET /metadata returns name and description", passed: false, details: error.description, expected: metadataExpected))
+            report.append(Criterion("metadata_endpoint", "GET /metadata returns name and description", passed: false, details: error.description, expected: metadataExpected))
         }
 
         // 4. schema_endpoint
@@ -58,12 +58,12 @@ enum EndpointChecks {
             let response = try await server.http.get("/schema")
             let body = response.json
             let has = { (key: String) in body?[key]?.objectValue != nil }
-            report.criteria.append(Criterion("schema_endpoint", schemaDescription,
+            report.append(Criterion("schema_endpoint", schemaDescription,
                 passed: response.status == 200 && has("action") && has("observation") && has("state"), expected: schemaExpected,
                 actual: ["status_code": .int(response.status), "has_action": .bool(has("action")), "has_observation": .bool(has("observation")),
                          "has_state": .bool(has("state"))]))
         } catch {
-            report.criteria.append(Criterion("schema_endpoint", schemaDescription, passed: false, details: error.description, expected: schemaExpected))
+            report.append(Criterion("schema_endpoint", schemaDescription, passed: false, details: error.description, expected: schemaExpected))
         }
 
         // 5. mcp_endpoint
@@ -72,10 +72,10 @@ enum EndpointChecks {
         do {
             let response = try await server.http.post("/mcp", json: [:])
             let version = response.json?.objectValue?["jsonrpc"]
-            report.criteria.append(Criterion("mcp_endpoint", mcpDescription, passed: response.status == 200 && version == "2.0", expected: mcpExpected,
+            report.append(Criterion("mcp_endpoint", mcpDescription, passed: response.status == 200 && version == "2.0", expected: mcpExpected,
                                              actual: ["status_code": .int(response.status), "jsonrpc": version ?? .null]))
         } catch {
-            report.criteria.append(Criterion("mcp_endpoint", mcpDescription, passed: false, details: error.description, expected: mcpExpected))
+            report.append(Criterion("mcp_endpoint", mcpDescription, passed: false, details: error.description, expected: mcpExpected))
         }
 
         // 6. mode_endpoint_consistency
@@ -84,11 +84,11 @@ enum EndpointChecks {
             let reset = paths["/reset"] != nil, step = paths["/step"] != nil, state = paths["/state"] != nil
             report.mode = reset ? "simulation" : "production"
             let consistent = reset ? step && state : !step && !state
-            report.criteria.append(Criterion("mode_endpoint_consistency", modeDescription, passed: consistent,
+            report.append(Criterion("mode_endpoint_consistency", modeDescription, passed: consistent,
                 expected: ["/reset": .bool(reset), "/step": .bool(reset), "/state": .bool(reset)],
                 actual: ["/reset": .bool(reset), "/step": .bool(step), "/state": .bool(state)]))
         } else {
-            report.criteria.append(Criterion("mode_endpoint_consistency", modeDescription, passed: false,
+            report.append(Criterion("mode_endpoint_consistency", modeDescription, passed: false,
                 details: "Cannot determine mode without OpenAPI paths", expected: ["openapi.paths": "present"], actual: ["openapi.paths": "missing"]))
         }
     }

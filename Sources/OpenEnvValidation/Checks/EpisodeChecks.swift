@@ -86,7 +86,7 @@ enum EpisodeChecks {
         let steps = evidence.exchanges.count { $0.operation == "step" }
         let startupDescription = "The server plays one planned episode over /ws: reset (episode_id, seed), state, then step and state per action"
         let measured: JSONValue = ["exchanges": .int(evidence.exchanges.count), "steps": .int(steps), "episode_id": .string(plan.episodeID), "seed": .int(plan.seed)]
-        report.criteria.append(Criterion("runtime.startup", startupDescription, passed: evidence.failure == nil,
+        report.append(Criterion("runtime.startup", startupDescription, passed: evidence.failure == nil,
                                          details: evidence.failure, actual: measured))
 
         let graders: [(String, String, (Evidence) -> [String])] = [
@@ -99,12 +99,12 @@ enum EpisodeChecks {
         ]
         for (id, description, grade) in graders {
             if evidence.failure != nil {
-                report.criteria.append(.skipped(id, description, reason: "unmet dependency: runtime.startup (collection incomplete)"))
+                report.append(.skipped(id, description, reason: "unmet dependency: runtime.startup (collection incomplete)"))
             } else if steps == 0 {
-                report.criteria.append(.skipped(id, description, reason: "no step was observed; the episode contract is incomplete"))
+                report.append(.skipped(id, description, reason: "no step was observed; the episode contract is incomplete"))
             } else {
                 let problems = grade(evidence)
-                report.criteria.append(Criterion(id, description, passed: problems.isEmpty,
+                report.append(Criterion(id, description, passed: problems.isEmpty,
                     details: problems.isEmpty ? nil : problems.prefix(20).joined(separator: "\n"), actual: ["exchanges": .int(evidence.exchanges.count)]))
             }
         }

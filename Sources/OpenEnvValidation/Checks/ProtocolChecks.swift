@@ -6,24 +6,24 @@ import OpenEnvCore
 enum ProtocolChecks {
     static func run(_ server: ServerUnderTest, actions: ActionSpace?, maxSessions: Int?, into report: inout RunningEnvironmentReport) async {
         var rng = SplitMix64(seed: 7)
-        report.criteria.append(await recoverable(server, id: "protocol.invalid_json",
+        report.append(await recoverable(server, id: "protocol.invalid_json",
             description: "A text frame that is not JSON gets an INVALID_JSON error and the session goes on", frame: "{not json", code: "INVALID_JSON"))
-        report.criteria.append(await recoverable(server, id: "protocol.unknown_type",
+        report.append(await recoverable(server, id: "protocol.unknown_type",
             description: "A message of unknown type gets an UNKNOWN_TYPE error and the session goes on",
             frame: JSONWriter().string(["type": "openenv_validate_unknown"]), code: "UNKNOWN_TYPE"))
         let invalidDescription = "An action the action schema forbids gets a VALIDATION_ERROR with pydantic-style errors; the step is not counted and the session goes on"
         if let actions {
-            report.criteria.append(await invalidAction(server, action: actions.invalid(using: &rng), description: invalidDescription))
+            report.append(await invalidAction(server, action: actions.invalid(using: &rng), description: invalidDescription))
         } else {
-            report.criteria.append(.skipped("protocol.invalid_action", invalidDescription, reason: "no action schema to build an action from"))
+            report.append(.skipped("protocol.invalid_action", invalidDescription, reason: "no action schema to build an action from"))
         }
         if let actions {
-            report.criteria.append(await isolation(server, actions: actions, rng: &rng))
+            report.append(await isolation(server, actions: actions, rng: &rng))
         } else {
-            report.criteria.append(.skipped("protocol.session_isolation", isolationDescription, reason: "no action schema to build an action from"))
+            report.append(.skipped("protocol.session_isolation", isolationDescription, reason: "no action schema to build an action from"))
         }
-        report.criteria.append(await capacity(server, maxSessions: maxSessions))
-        report.criteria.append(await closeHandshake(server))
+        report.append(await capacity(server, maxSessions: maxSessions))
+        report.append(await closeHandshake(server))
     }
 
     /// Sends `frame` on a new session, expects an error with `code`, then a working `state`.

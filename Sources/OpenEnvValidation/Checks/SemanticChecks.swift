@@ -60,9 +60,9 @@ enum SemanticChecks {
             for (id, description) in [("semantic.seed_determinism", determinismDescription), ("semantic.seed_sensitivity", sensitivityDescription),
                                       ("semantic.reward_range", rangeDescription), ("semantic.done_reachable", doneDescription),
                                       ("semantic.floor_gap", floorDescription), ("semantic.episode_isolation", isolationDescription)] {
-                report.criteria.append(.skipped(id, description, reason: "no action schema to build actions from"))
+                report.append(.skipped(id, description, reason: "no action schema to build actions from"))
             }
-            report.criteria.append(await cleanup(server, settings: settings, space: nil, description: cleanupDescription))
+            report.append(await cleanup(server, settings: settings, space: nil, description: cleanupDescription))
             return
         }
         var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: settings.seed) &+ 0x5EED)
@@ -82,26 +82,26 @@ enum SemanticChecks {
                 let a = first.stepRewards.map { $0.doubleValue ?? .nan }, b = second.stepRewards.map { $0.doubleValue ?? .nan }
                 let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
                 deterministic = a.count == b.count && worst <= tolerance
-                report.criteria.append(Criterion("semantic.seed_determinism", determinismDescription, passed: deterministic,
+                report.append(Criterion("semantic.seed_determinism", determinismDescription, passed: deterministic,
                     details: deterministic ? nil : "rewards of two episodes with seed \(settings.seed) differ by up to \(worst) (or in length)",
                     actual: ["steps": [.int(a.count), .int(b.count)], "largest_reward_difference": .double(worst.isFinite ? worst : -1)]))
             } else {
                 deterministic = first == second
                 let index = firstDifference(first, second)
-                report.criteria.append(Criterion("semantic.seed_determinism", determinismDescription, passed: deterministic,
+                report.append(Criterion("semantic.seed_determinism", determinismDescription, passed: deterministic,
                     details: deterministic ? nil : "two episodes with seed \(settings.seed) and the same \(actions.count) actions differ at \(index == 0 ? "the reset" : "step \(index)"); declare validation.reward.variance_tolerance if the environment is meant to be nondeterministic",
                     expected: deterministic ? nil : index < first.frames.count ? .object(first.frames[index]) : nil,
                     actual: deterministic ? ["frames": .int(first.frames.count)] : index < second.frames.count ? .object(second.frames[index]) : nil))
             }
         } catch {
-            report.criteria.append(Criterion("semantic.seed_determinism", determinismDescription, passed: false, details: "\(error)"))
+            report.append(Criterion("semantic.seed_determinism", determinismDescription, passed: false, details: "\(error)"))
         }
 
         // Seed sensitivity.
         if settings.varianceTolerance != nil {
-            report.criteria.append(.skipped("semantic.seed_sensitivity", sensitivityDescription, reason: "the environment declares itself nondeterministic (validation.reward.variance_tolerance)"))
+            report.append(.skipped("semantic.seed_sensitivity", sensitivityDescription, reason: "the environment declares itself nondeterministic (validation.reward.variance_tolerance)"))
         } else if !deterministic || solo == nil {
-            report.criteria.append(.skipped("semantic.seed_sensitivity", sensitivityDescription, reason: "unmet dependency: semantic.seed_determinism"))
+            report.append(.skipped("semantic.seed_sensitivity", sensitivityDescription, reason: "unmet dependency: semantic.seed_determinism"))
         } else {
             var differing: Int?
             var tried: [JSONValue] = []
@@ -113,11 +113,11 @@ enum SemanticChecks {
                     rewards += other.stepRewards
                     if other != solo { differing = seed; break }
                 }
-                report.criteria.append(Criterion("semantic.seed_sensitivity", sensitivityDescription, passed: differing != nil,
+                report.append(Criterion("semantic.seed_sensitivity", sensitivityDescription, passed: differing != nil,
                     details: differing == nil ? "seeds \(tried.map { JSONWriter().string($0) }.joined(separator: ", ")) all give the trajectory of seed \(settings.seed): the environment ignores the seed" : nil,
                     actual: ["base_seed": .int(settings.seed), "seeds_tried": .array(tried), "differing_seed": differing.map(JSONValue.int) ?? .null]))
             } catch {
-                report.criteria.append(Criterion("semantic.seed_sensitivity", sensitivityDescription, passed: false, details: "\(error)"))
+                report.append(Criterion("semantic.seed_sensitivity", sensitivityDescription, passed: false, details: "\(error)"))
             }
         }
 
@@ -144,9 +144,9 @@ enum SemanticChecks {
         rewards += randomRewards
         let measured: JSONValue = ["episodes": .int(episodes), "steps": .int(stepsTaken)]
         if let failure {
-            report.criteria.append(Criterion("semantic.done_reachable", doneDescription, passed: false, details: "a random episode failed: \(failure)", actual: measured))
+            report.append(Criterion("semantic.done_reachable", doneDescription, passed: false, details: "a random episode failed: \(failure)", actual: measured))
         } else {
-            report.criteria.append(Criterion("semantic.done_reachable", doneDescription, passed: doneSeen,
+            report.append(Criterion("semantic.done_reachable", doneDescription, passed: doneSeen,
                 details: doneSeen ? nil : "no observation had done: true after \(stepsTaken) random steps", actual: measured))
         }
 
@@ -154,18 +154,18 @@ enum SemanticChecks {
             guard let value = reward.doubleValue else { return "reward \(JSONWriter().string(reward)) is not a number" }
             return value.isFinite && settings.rewardRange.contains(value) ? nil : "reward \(JSONWriter().string(reward)) is outside the range"
         }
-        report.criteria.append(Criterion("semantic.reward_range", rangeDescription, passed: !rewards.isEmpty && outOfRange.isEmpty,
+        report.append(Criterion("semantic.reward_range", rangeDescription, passed: !rewards.isEmpty && outOfRange.isEmpty,
             details: rewards.isEmpty ? "no step rewards were observed" : outOfRange.isEmpty ? nil : Array(Set(outOfRange)).sorted().prefix(5).joined(separator: "\n"),
             expected: ["range": [.double(settings.rewardRange.lowerBound), .double(settings.rewardRange.upperBound)]],
             actual: ["rewards": .int(rewards.count), "bad": .int(outOfRange.count)]))
 
-        report.criteria.append(await floorGap(server, space: space, randomRewards: randomRewards, settings: settings, description: floorDescription))
+        report.append(await floorGap(server, space: space, randomRewards: randomRewards, settings: settings, description: floorDescription))
 
         // Isolation between sessions.
         if settings.varianceTolerance != nil {
-            report.criteria.append(.skipped("semantic.episode_isolation", isolationDescription, reason: "the environment declares itself nondeterministic (validation.reward.variance_tolerance)"))
+            report.append(.skipped("semantic.episode_isolation", isolationDescription, reason: "the environment declares itself nondeterministic (validation.reward.variance_tolerance)"))
         } else if !deterministic || solo == nil {
-            report.criteria.append(.skipped("semantic.episode_isolation", isolationDescription, reason: "unmet dependency: semantic.seed_determinism"))
+            report.append(.skipped("semantic.episode_isolation", isolationDescription, reason: "unmet dependency: semantic.seed_determinism"))
         } else {
             let noise = (0..<actions.count).map { _ in space.random(using: &rng) }
             do {
@@ -187,16 +187,16 @@ enum SemanticChecks {
                 }
                 let same = interleaved == solo
                 let index = firstDifference(solo!, interleaved)
-                report.criteria.append(Criterion("semantic.episode_isolation", isolationDescription, passed: same,
+                report.append(Criterion("semantic.episode_isolation", isolationDescription, passed: same,
                     details: same ? nil : "with another session stepping in between, the episode differs at \(index == 0 ? "the reset" : "step \(index)"): state leaks between sessions",
                     expected: same || index >= solo!.frames.count ? nil : .object(solo!.frames[index]),
                     actual: same ? ["frames": .int(interleaved.frames.count)] : index < interleaved.frames.count ? .object(interleaved.frames[index]) : nil))
             } catch {
-                report.criteria.append(Criterion("semantic.episode_isolation", isolationDescription, passed: false, details: "\(error)"))
+                report.append(Criterion("semantic.episode_isolation", isolationDescription, passed: false, details: "\(error)"))
             }
         }
 
-        report.criteria.append(await cleanup(server, settings: settings, space: space, description: cleanupDescription))
+        report.append(await cleanup(server, settings: settings, space: space, description: cleanupDescription))
     }
 
     /// The index of the first frame where two trajectories differ (the shorter one's length

@@ -12,6 +12,23 @@ public struct RunningEnvironmentReport: Sendable {
     /// `simulation`, `production` or `unknown`, from the OpenAPI paths.
     public var mode = "unknown"
     public var criteria: [Criterion] = []
+    /// When the previous criterion was recorded: each check's duration is the time since.
+    private var mark = ContinuousClock.now
+
+    public init(target: String, level: ValidationLevel) {
+        self.target = target
+        self.level = level
+    }
+
+    /// Records a finished check, timed from the previous one (checks run one after another).
+    mutating func append(_ criterion: Criterion) {
+        let now = ContinuousClock.now
+        var criterion = criterion
+        let elapsed = (now - mark).components
+        criterion.duration = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        mark = now
+        criteria.append(criterion)
+    }
 
     public var standardProfile: String { standardVersion.hasPrefix("1.") ? "openenv-http/1.x" : "openenv-http/unknown" }
 
