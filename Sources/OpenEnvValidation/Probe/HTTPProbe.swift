@@ -12,7 +12,6 @@ struct HTTPProbe: Sendable {
         var body: [UInt8]
         /// The body as JSON, or `nil` when it is not JSON.
         var json: JSONValue? { try? JSONParser.parse(body) }
-        var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     /// A request that got no response; `description` reads like the reference's
