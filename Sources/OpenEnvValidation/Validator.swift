@@ -132,8 +132,9 @@ public enum Validator {
 
         guard options.level >= .runtime, let declaration = manifest.validation else { return report }
         guard let url else {
+            let executable = manifest.document["app"]?.stringValue?.split(separator: " ").first.map(String.init) ?? "<executable>"
             report.results.append(PackageReport.CheckResult(checkID: "runtime.startup", status: .skip,
-                evidence: ["no running server: serve the environment (e.g. `swift run <executable> serve --port 8000`) and pass --url http://127.0.0.1:8000; container builds run with `openenv build`"]))
+                evidence: ["no running server: serve the package (`swift run \(executable) serve --port \(manifest.port)`) and pass --url http://127.0.0.1:\(manifest.port); container images are built by `openenv build`"]))
             return report
         }
         var plan: Result<RuntimePlan, PlanError>?
@@ -203,10 +204,10 @@ public enum Validator {
 
     /// SHA-256 over the package's regular files (relative path, NUL, contents, NUL, in path
     /// order), as the reference computes `source_digest`; version control, virtual
-    /// environments, Swift build folders and `outputs/` are left out.
+    /// environments, Swift build folders, `openenv build`'s context and `outputs/` are left out.
     static func sourceDigest(_ directory: String) throws -> String {
         let fm = FileManager.default
-        let excluded: Set<String> = [".git", "__pycache__", ".venv", ".worktrees", "outputs", ".build", ".swiftpm"]
+        let excluded: Set<String> = [".git", "__pycache__", ".venv", ".worktrees", "outputs", ".build", ".swiftpm", ".openenv-build"]
         var files: [String] = []
         guard let enumerator = fm.enumerator(atPath: directory) else { throw PackageError(description: "cannot list \(directory)") }
         while let relative = enumerator.nextObject() as? String {

@@ -42,7 +42,7 @@ import Testing
         let template = try PackageTemplate(name: "guess_number", dependency: .url("https://github.com/example/swift-openenv.git"))
         try template.write(to: directory)
         for file in ["Package.swift", "Sources/GuessNumber/GuessNumberEnvironment.swift", "Sources/guess_number/GuessNumberCLI.swift",
-                     "Tests/GuessNumberTests/GuessNumberTests.swift", "openenv.yaml", "validation/runtime.json", "README.md", "Dockerfile", ".gitignore"] {
+                     "Tests/GuessNumberTests/GuessNumberTests.swift", "openenv.yaml", "validation/runtime.json", "README.md", "Dockerfile", ".gitignore", ".dockerignore"] {
             #expect(FileManager.default.fileExists(atPath: directory + "/" + file), "\(file)")
         }
         let package = try String(contentsOfFile: directory + "/Package.swift", encoding: .utf8)

@@ -2,7 +2,8 @@ import Foundation
 
 /// The files of a new Swift environment package (`openenv init`): one environment file,
 /// a one-line executable with the OpenEnv commands, a test, `openenv.yaml` with a
-/// `validation:` block and a runtime plan, a Space README, a Dockerfile and a `.gitignore`.
+/// `validation:` block and a runtime plan, a Space README, a Dockerfile, `.gitignore` and
+/// `.dockerignore`.
 ///
 /// The environment it starts from is a small, complete task (guess a number from 0 to 10
 /// with hints) that passes `openenv validate --level semantic`, so the package works before
@@ -63,6 +64,7 @@ public struct PackageTemplate: Sendable {
             ("README.md", readme),
             ("Dockerfile", ContainerBuild.dockerfile(executable: name, port: 8000)),
             (".gitignore", ".build/\n.build-*/\n.swiftpm/\n.openenv-build/\nPackage.resolved\n"),
+            (".dockerignore", ".build/\n.build-*/\n.swiftpm/\n.openenv-build/\n"),
         ]
     }
 
