@@ -130,7 +130,11 @@ public enum Validator {
             checkID: "static.layout", status: layout.isEmpty ? .pass : .fail, evidence: layout.isEmpty ? ["package layout is complete"] : layout,
             remediation: layout.isEmpty ? nil : "add the missing files (`openenv init` shows the expected layout)", duration: seconds(clock.now - layoutStarted)))
 
-        guard options.level >= .runtime, let declaration = manifest.validation else { return report }
+        guard options.level >= .runtime else { return report }
+        guard let declaration = manifest.validation else {
+            report.results.append(PackageReport.CheckResult(checkID: "runtime.startup", status: .skip, evidence: ["unmet dependency: valid manifest"]))
+            return report
+        }
         guard let url else {
             let executable = manifest.document["app"]?.stringValue?.split(separator: " ").first.map(String.init) ?? "<executable>"
             report.results.append(PackageReport.CheckResult(checkID: "runtime.startup", status: .skip,

@@ -37,6 +37,11 @@ import Testing
         #expect(layout.evidence.contains { $0.hasPrefix("README.md has no front matter") })
         #expect(report.verdict == .fail)
         #expect(report.json["source_digest"]?.stringValue?.count == 64)
+        let invalid = try Self.package(manifest: "name: x\n")
+        defer { try? FileManager.default.removeItem(atPath: invalid) }
+        let unusable = try await Validator.validate(package: invalid, url: "http://127.0.0.1:9", options: ValidationOptions(level: .semantic))
+        #expect(unusable.manifest == nil && unusable.result("static.manifest")?.remediation?.contains("validation:") == true)
+        #expect(unusable.result("runtime.startup")?.evidence == ["unmet dependency: valid manifest"])
         #expect(report.json["manifest"]?["reward"]?["floor_margin"] == 0.05)
     }
 
