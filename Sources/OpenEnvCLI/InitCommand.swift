@@ -42,12 +42,10 @@ public struct InitCommand: ParsableCommand {
         } else {
             throw ValidationError("the swift-openenv checkout this program was built from is gone; pass --from URL")
         }
-        let template: PackageTemplate
-        do { template = try PackageTemplate(name: name, dependency: dependency) } catch { throw ValidationError(error.description) }
+        // (Errors are printed as "Error: <reason>", exit 1.)
+        let template = try PackageTemplate(name: name, dependency: dependency)
         let directory = output ?? name
-        do { try template.write(to: directory) } catch let error as PackageTemplate.InvalidName {
-            throw ValidationError(error.description)
-        }
+        try template.write(to: directory)
         print("""
             Created \(directory) (environment \(name), module \(template.moduleName)):
               Sources/\(template.moduleName)/\(template.moduleName)Environment.swift   the environment: edit this file

@@ -76,7 +76,7 @@ public struct PackageTemplate: Sendable {
             guard isDirectory.boolValue else { throw InvalidName(description: "\(directory) exists and is not a directory") }
             let entries = try fm.contentsOfDirectory(atPath: directory)
             guard entries.isEmpty else {
-                throw InvalidName(description: "\(directory) is not empty (\(entries.count) entries, e.g. \(entries.sorted().first!)); choose a new or empty directory with --output")
+                throw InvalidName(description: "\(directory) is not empty (it holds \(entries.sorted().first!)\(entries.count > 1 ? " and \(entries.count - 1) more" : "")); choose a new or empty directory with --output")
             }
         }
         for file in files {
