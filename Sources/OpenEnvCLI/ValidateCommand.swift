@@ -98,7 +98,7 @@ struct ValidateCommand: AsyncParsableCommand {
         let rendered = Self.indented(reportJSON)
         if let output {
             do { try Data((rendered + "\n").utf8).write(to: URL(fileURLWithPath: output)) } catch {
-                throw fail("Internal error: cannot write \(output): \(error.localizedDescription)", code: 3)
+                throw fail("cannot write the report to \(output): \(error.localizedDescription)", code: 3)
             }
         }
         print(json ? rendered : text)

@@ -88,3 +88,16 @@ def test_package_and_url_together_read_the_manifest(start, tmp_path: Path):
     assert results["semantic.reward_range"] == "fail"  # grid pays 1.0, outside the declared [0, 0.5]
     assert results["runtime.health_endpoint"] == "pass" and results["protocol.close"] == "pass"
     assert report["verdict"] == "fail"
+
+
+def test_exit_codes_for_a_missing_package_and_an_unwritable_report(start, tmp_path: Path):
+    server = start("echo", max_sessions=MAX_SESSIONS)
+    missing = subprocess.run([str(OPENENV_BIN), "validate", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "has no openenv.yaml" in missing.stderr
+    report = tmp_path / "report.json"
+    written = subprocess.run([str(OPENENV_BIN), "validate", "--url", server.base, "--output", str(report)], capture_output=True, text=True, timeout=60)
+    assert written.returncode == 0 and json.loads(report.read_text())["passed"] is True
+    assert written.stdout.startswith(f"Validation report for {server.base} (profile: openenv-http/1.x)")
+    unwritable = subprocess.run([str(OPENENV_BIN), "validate", "--url", server.base, "--output", str(tmp_path / "no" / "r.json")],
+                                capture_output=True, text=True, timeout=60)
+    assert unwritable.returncode == 3 and "cannot write the report" in unwritable.stderr
