@@ -48,6 +48,12 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the default plan's reset and of the random actions.")
     var seed = 42
 
+    @Flag(help: "Package mode only: skip every check that needs a running server (the reference's flag; runtime.startup is skipped).")
+    var skipBuild = false
+
+    @Flag(help: "Select package mode explicitly (the reference's flag); it cannot be combined with a URL.")
+    var local = false
+
     func validate() throws {
         guard timeout >= 0.1 else { throw ValidationError("--timeout must be at least 0.1") }
         if let level, ValidationLevel(rawValue: level) == nil { throw ValidationError("--level must be static, runtime, protocol or semantic, not '\(level)'") }
@@ -71,11 +77,13 @@ struct ValidateCommand: AsyncParsableCommand {
                 directory = target
             }
         }
+        if local && runtimeURL != nil && directory == nil { throw fail("--local cannot be combined with a running URL") }
         var options = ValidationOptions(level: ValidationLevel(rawValue: level ?? (directory == nil && runtimeURL != nil ? "static" : "semantic"))!)
         options.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
         options.maxSessions = maxSessions
         options.budget = budget
         options.seed = seed
+        if skipBuild { options.skipRuntime = "--skip-build: build-dependent runtime checks skipped" }
 
         let reportJSON: JSONValue
         let text: String

@@ -17,6 +17,8 @@ public struct ValidationOptions: Sendable {
     public var seed = 42
     /// Actions in the default runtime plan.
     public var planSteps = 5
+    /// Package mode: skip the checks of a running server with this reason (`--skip-build`).
+    public var skipRuntime: String?
 
     public init(level: ValidationLevel) { self.level = level }
 }
@@ -133,6 +135,10 @@ public enum Validator {
         guard options.level >= .runtime else { return report }
         guard let declaration = manifest.validation else {
             report.results.append(PackageReport.CheckResult(checkID: "runtime.startup", status: .skip, evidence: ["unmet dependency: valid manifest"]))
+            return report
+        }
+        if let reason = options.skipRuntime {
+            report.results.append(PackageReport.CheckResult(checkID: "runtime.startup", status: .skip, evidence: [reason]))
             return report
         }
         guard let url else {

@@ -101,3 +101,17 @@ def test_exit_codes_for_a_missing_package_and_an_unwritable_report(start, tmp_pa
     unwritable = subprocess.run([str(OPENENV_BIN), "validate", "--url", server.base, "--output", str(tmp_path / "no" / "r.json")],
                                 capture_output=True, text=True, timeout=60)
     assert unwritable.returncode == 3 and "cannot write the report" in unwritable.stderr
+    local = subprocess.run([str(OPENENV_BIN), "validate", "--url", server.base, "--local"], capture_output=True, text=True, timeout=60)
+    assert local.returncode == 1 and "--local cannot be combined with a running URL" in local.stderr
+
+
+def test_skip_build_skips_the_running_checks_of_a_package(start, tmp_path: Path):
+    server = start("grid", max_sessions=MAX_SESSIONS)
+    (tmp_path / "openenv.yaml").write_text(
+        "name: grid_env\nvalidation:\n  reward: {floor_margin: 0.1}\n"
+        "  resources: {cpu: 1, memory_mb: 256, disk_mb: 64, episode_timeout_s: 60}\n"
+        "  capabilities: {verifier: {kind: reward_channel}}\n  types: {tags: [grid]}\n")
+    report = validate(str(tmp_path), "--url", server.base, "--skip-build", expect_exit=0)
+    assert [(r["check_id"], r["status"]) for r in report["results"]][-1] == ("runtime.startup", "skip")
+    assert report["results"][-1]["evidence"] == ["--skip-build: build-dependent runtime checks skipped"]
+    assert report["verdict"] == "warn"
