@@ -30,18 +30,18 @@ enum ProtocolChecks {
     static func recoverable(_ server: ServerUnderTest, id: String, description: String, frame: String, code: String) async -> Criterion {
         do {
             return try await server.withSession { socket in
-            guard await socket.send(frame) else { return Criterion(id, description, passed: false, details: "the connection closed before the frame was sent") }
-            let reply = try await socket.reply(timeout: server.timeout)
-            let got = reply["data"]?["code"]?.stringValue
-            guard reply["type"] == "error", got == code else {
-                return Criterion(id, description, passed: false, details: "expected an error frame with code \(code)",
-                                 expected: ["type": "error", "code": .string(code)], actual: reply)
-            }
-            let after = try await socket.request(["type": "state"], timeout: server.timeout)
-            guard after["type"] == "state" else {
-                return Criterion(id, description, passed: false, details: "after the error, a state request was not answered with a state frame", actual: after)
-            }
-            return Criterion(id, description, passed: true, actual: ["code": .string(code), "session_continues": true])
+                guard await socket.send(frame) else { return Criterion(id, description, passed: false, details: "the connection closed before the frame was sent") }
+                let reply = try await socket.reply(timeout: server.timeout)
+                let got = reply["data"]?["code"]?.stringValue
+                guard reply["type"] == "error", got == code else {
+                    return Criterion(id, description, passed: false, details: "expected an error frame with code \(code)",
+                                     expected: ["type": "error", "code": .string(code)], actual: reply)
+                }
+                let after = try await socket.request(["type": "state"], timeout: server.timeout)
+                guard after["type"] == "state" else {
+                    return Criterion(id, description, passed: false, details: "after the error, a state request was not answered with a state frame", actual: after)
+                }
+                return Criterion(id, description, passed: true, actual: ["code": .string(code), "session_continues": true])
             }
         } catch {
             return Criterion(id, description, passed: false, details: "\(error)")
@@ -52,18 +52,18 @@ enum ProtocolChecks {
         let id = "protocol.invalid_action"
         do {
             return try await server.withSession { socket in
-            let reset = try await socket.request(["type": "reset", "data": ["episode_id": "openenv-validate-invalid-action"]], timeout: server.timeout)
-            guard reset["type"] == "observation" else { return Criterion(id, description, passed: false, details: "reset failed", actual: reset) }
-            let reply = try await socket.request(["type": "step", "data": action], timeout: server.timeout)
-            guard reply["type"] == "error", reply["data"]?["code"] == "VALIDATION_ERROR", reply["data"]?["errors"]?.arrayValue != nil else {
-                return Criterion(id, description, passed: false, details: "the action \(JSONWriter().string(action)) was not refused with VALIDATION_ERROR and an errors list",
-                                 expected: ["type": "error", "code": "VALIDATION_ERROR"], actual: reply)
-            }
-            let state = try await socket.request(["type": "state"], timeout: server.timeout)
-            guard state["type"] == "state", state["data"]?["step_count"]?.intValue == 0 else {
-                return Criterion(id, description, passed: false, details: "after the refused step the state should show step_count 0", actual: state)
-            }
-            return Criterion(id, description, passed: true, actual: ["code": "VALIDATION_ERROR", "step_count_after": 0])
+                let reset = try await socket.request(["type": "reset", "data": ["episode_id": "openenv-validate-invalid-action"]], timeout: server.timeout)
+                guard reset["type"] == "observation" else { return Criterion(id, description, passed: false, details: "reset failed", actual: reset) }
+                let reply = try await socket.request(["type": "step", "data": action], timeout: server.timeout)
+                guard reply["type"] == "error", reply["data"]?["code"] == "VALIDATION_ERROR", reply["data"]?["errors"]?.arrayValue != nil else {
+                    return Criterion(id, description, passed: false, details: "the action \(JSONWriter().string(action)) was not refused with VALIDATION_ERROR and an errors list",
+                                     expected: ["type": "error", "code": "VALIDATION_ERROR"], actual: reply)
+                }
+                let state = try await socket.request(["type": "state"], timeout: server.timeout)
+                guard state["type"] == "state", state["data"]?["step_count"]?.intValue == 0 else {
+                    return Criterion(id, description, passed: false, details: "after the refused step the state should show step_count 0", actual: state)
+                }
+                return Criterion(id, description, passed: true, actual: ["code": "VALIDATION_ERROR", "step_count_after": 0])
             }
         } catch {
             return Criterion(id, description, passed: false, details: "\(error)")
@@ -77,18 +77,18 @@ enum ProtocolChecks {
         let first = actions.random(using: &rng), second = actions.random(using: &rng), third = actions.random(using: &rng)
         do {
             return try await server.withSession { a in try await server.withSession { b in
-            _ = try await expectObservation(a.request(["type": "reset", "data": ["episode_id": "openenv-validate-a"]], timeout: server.timeout))
-            _ = try await expectObservation(a.request(["type": "step", "data": first], timeout: server.timeout))
-            _ = try await expectObservation(b.request(["type": "reset", "data": ["episode_id": "openenv-validate-b"]], timeout: server.timeout))
-            _ = try await expectObservation(b.request(["type": "step", "data": second], timeout: server.timeout))
-            _ = try await expectObservation(b.request(["type": "step", "data": third], timeout: server.timeout))
-            let stateA = try await a.request(["type": "state"], timeout: server.timeout)["data"] ?? .null
-            let stateB = try await b.request(["type": "state"], timeout: server.timeout)["data"] ?? .null
-            let expected: JSONValue = ["a": ["episode_id": "openenv-validate-a", "step_count": 1], "b": ["episode_id": "openenv-validate-b", "step_count": 2]]
-            let actual: JSONValue = ["a": ["episode_id": stateA["episode_id"] ?? .null, "step_count": stateA["step_count"] ?? .null],
-                                     "b": ["episode_id": stateB["episode_id"] ?? .null, "step_count": stateB["step_count"] ?? .null]]
-            return Criterion(id, isolationDescription, passed: actual == expected, details: actual == expected ? nil : "the sessions' states are mixed up",
-                             expected: expected, actual: actual)
+                _ = try await expectObservation(a.request(["type": "reset", "data": ["episode_id": "openenv-validate-a"]], timeout: server.timeout))
+                _ = try await expectObservation(a.request(["type": "step", "data": first], timeout: server.timeout))
+                _ = try await expectObservation(b.request(["type": "reset", "data": ["episode_id": "openenv-validate-b"]], timeout: server.timeout))
+                _ = try await expectObservation(b.request(["type": "step", "data": second], timeout: server.timeout))
+                _ = try await expectObservation(b.request(["type": "step", "data": third], timeout: server.timeout))
+                let stateA = try await a.request(["type": "state"], timeout: server.timeout)["data"] ?? .null
+                let stateB = try await b.request(["type": "state"], timeout: server.timeout)["data"] ?? .null
+                let expected: JSONValue = ["a": ["episode_id": "openenv-validate-a", "step_count": 1], "b": ["episode_id": "openenv-validate-b", "step_count": 2]]
+                let actual: JSONValue = ["a": ["episode_id": stateA["episode_id"] ?? .null, "step_count": stateA["step_count"] ?? .null],
+                                         "b": ["episode_id": stateB["episode_id"] ?? .null, "step_count": stateB["step_count"] ?? .null]]
+                return Criterion(id, isolationDescription, passed: actual == expected, details: actual == expected ? nil : "the sessions' states are mixed up",
+                                 expected: expected, actual: actual)
             } }
         } catch {
             return Criterion(id, isolationDescription, passed: false, details: "\(error)")
@@ -151,18 +151,18 @@ enum ProtocolChecks {
         let description = "A close message gets no reply; the server closes the socket with code 1000"
         do {
             return try await server.withSession { socket in
-            _ = try await expectObservation(socket.request(["type": "reset", "data": [:]], timeout: server.timeout))
-            guard await socket.send(["type": "close"]) else { return Criterion(id, description, passed: false, details: "the connection closed before the close message") }
-            let event = await socket.next(timeout: server.timeout)
-            let passed = event == .closed(code: 1000)
-            let actual: JSONValue
-            switch event {
-            case nil: actual = "no close within the timeout"
-            case .closed(let code)?: actual = ["close_code": code.map(JSONValue.int) ?? .null]
-            case .text(let text)?: actual = ["frame": .string(String(text.prefix(300)))]
-            case .binary(let size)?: actual = ["binary_frame_bytes": .int(size)]
-            }
-            return Criterion(id, description, passed: passed, details: passed ? nil : "expected no frame and close code 1000", expected: ["close_code": 1000], actual: actual)
+                _ = try await expectObservation(socket.request(["type": "reset", "data": [:]], timeout: server.timeout))
+                guard await socket.send(["type": "close"]) else { return Criterion(id, description, passed: false, details: "the connection closed before the close message") }
+                let event = await socket.next(timeout: server.timeout)
+                let passed = event == .closed(code: 1000)
+                let actual: JSONValue
+                switch event {
+                case nil: actual = "no close within the timeout"
+                case .closed(let code)?: actual = ["close_code": code.map(JSONValue.int) ?? .null]
+                case .text(let text)?: actual = ["frame": .string(String(text.prefix(300)))]
+                case .binary(let size)?: actual = ["binary_frame_bytes": .int(size)]
+                }
+                return Criterion(id, description, passed: passed, details: passed ? nil : "expected no frame and close code 1000", expected: ["close_code": 1000], actual: actual)
             }
         } catch {
             return Criterion(id, description, passed: false, details: "\(error)")
