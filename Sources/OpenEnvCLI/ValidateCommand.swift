@@ -48,6 +48,12 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the default plan's reset and of the random actions.")
     var seed = 42
 
+    @Flag(help: "Package mode: build the Swift package and serve it on a free loopback port (--max-sessions, default 4) for the runtime, protocol and semantic checks, instead of --url.")
+    var serve = false
+
+    @Option(help: "With --serve: the scratch path of the package's swift build.")
+    var scratchPath: String?
+
     @Flag(help: "Package mode only: skip every check that needs a running server (the reference's flag; runtime.startup is skipped).")
     var skipBuild = false
 
@@ -78,6 +84,7 @@ struct ValidateCommand: AsyncParsableCommand {
             }
         }
         if local && runtimeURL != nil && directory == nil { throw fail("--local cannot be combined with a running URL") }
+        if serve && (runtimeURL != nil || skipBuild) { throw fail("--serve serves the package itself: it takes neither --url nor --skip-build") }
         var options = ValidationOptions(level: ValidationLevel(rawValue: level ?? (directory == nil && runtimeURL != nil ? "static" : "semantic"))!)
         options.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
         options.maxSessions = maxSessions
@@ -94,11 +101,21 @@ struct ValidateCommand: AsyncParsableCommand {
             (reportJSON, text, failed) = (report.json, report.text, !report.passed)
         } else {
             let report: PackageReport
+            let package = directory ?? FileManager.default.currentDirectoryPath
+            var server: PackageServer?
             do {
-                report = try await Validator.validate(package: directory ?? FileManager.default.currentDirectoryPath, url: runtimeURL, options: options)
+                if serve && options.level >= .runtime {
+                    options.maxSessions = options.maxSessions ?? 4
+                    server = try PackageServer.start(package: package, scratchPath: scratchPath, maxSessions: options.maxSessions!)
+                    runtimeURL = server?.url
+                }
+                report = try await Validator.validate(package: package, url: runtimeURL, options: options)
+                server?.stop()
             } catch let error as PackageError {
+                server?.stop()
                 throw fail("\(error)", code: 2)
             } catch {
+                server?.stop()
                 throw fail("\(error)")
             }
             (reportJSON, text, failed) = (report.json, report.text, report.verdict == .fail)

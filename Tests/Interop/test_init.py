@@ -84,3 +84,11 @@ def test_generated_package_serves_and_validates(package: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_validate_serve_builds_and_serves_the_package_itself(package: Path):
+    done = subprocess.run([str(OPENENV_BIN), "validate", str(package), "--serve", "--scratch-path", str(SCRATCH), "--level", "semantic", "--json"],
+                          capture_output=True, text=True, timeout=1800)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["verdict"] == "pass", json.dumps([r for r in report["results"] if r["status"] != "pass"], indent=1)
+    assert {r["check_id"] for r in report["results"]} >= {"runtime.startup", "protocol.capacity", "semantic.floor_gap"}

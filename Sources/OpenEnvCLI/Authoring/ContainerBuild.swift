@@ -125,20 +125,26 @@ public enum ContainerBuild {
     }
 
     /// Runs a program found in PATH; returns its status (127 when it cannot be started)
-    /// and its combined output.
+    /// and its combined output (collected in a temporary file, so a chatty program never
+    /// blocks on a full pipe). The program is terminated after `timeout` seconds.
     static func run(_ program: String, _ arguments: [String], timeout: Double) -> (Int32, String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-\(UUID().uuidString).log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil), let output = try? FileHandle(forWritingTo: log) else {
+            return (127, "cannot create \(log.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: log) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardOutput = output
+        process.standardError = output
         do { try process.run() } catch { return (127, "\(error)") }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, output)
+        try? output.close()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, text)
     }
 }
