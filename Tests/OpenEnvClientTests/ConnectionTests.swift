@@ -46,7 +46,7 @@ import Glibc
         let error = await #expect(throws: OpenEnvError.self) {
             try await GenericEnvClient.connect(to: "127.0.0.1:\(listener.port)", configuration: configuration)
         }
-        #expect(clock.now - started < .seconds(3))
+        #expect(clock.now - started < .seconds(15), "the 300 ms connect timeout ends the attempt; the listener never answers")
         guard case .connectionFailed(_, let reason) = error else { throw TestFailure("expected connectionFailed, got \(String(describing: error))") }
         #expect(reason.contains("no WebSocket handshake within"))
         #expect(listener.requests.count == 1)
