@@ -13,6 +13,10 @@ public actor SessionRegistry {
     private var sessions: [String: Session] = [:]
     private var initializing: Set<String> = []
     private var reaper: Task<Void, Never>?
+    /// Sessions removed from `sessions` whose shutdown has not finished yet, and who waits
+    /// for them to finish (``drain()``).
+    private var closing = 0
+    private var closingWaiters: [CheckedContinuation<Void, Never>] = []
     public private(set) var isDraining = false
 
     init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger) {
@@ -59,7 +63,13 @@ public actor SessionRegistry {
     /// Removes the session and shuts it down; `reason` is sent to its sockets first.
     func destroy(_ id: String, reason: SessionError? = nil) async {
         guard let session = sessions.removeValue(forKey: id) else { return }
+        closing += 1
         await session.shutdown(reason: reason)
+        closing -= 1
+        if closing == 0 {
+            for waiter in closingWaiters { waiter.resume() }
+            closingWaiters = []
+        }
     }
 
     /// Starts the idle reaper for HTTP-created sessions without an attached socket.
@@ -85,12 +95,14 @@ public actor SessionRegistry {
         }
     }
 
-    /// Refuses new sessions, stops the reaper and closes every session exactly once.
+    /// Refuses new sessions, stops the reaper and closes every session exactly once; also
+    /// waits for closes already under way, so shutdown never exits in the middle of one.
     func drain() async {
         isDraining = true
         reaper?.cancel()
         reaper = nil
         for id in Array(sessions.keys) { await destroy(id) }
+        if closing > 0 { await withCheckedContinuation { closingWaiters.append($0) } }
     }
 
     /// Capacity figures for `/ready`.
