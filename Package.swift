@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
         .testTarget(
             name: "OpenEnvRolloutsTests",
-            dependencies: ["OpenEnvRollouts", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport"]
+            dependencies: ["OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport"]
         ),
         .target(
             name: "OpenEnvTestSupport",

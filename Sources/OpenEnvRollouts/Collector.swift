@@ -135,7 +135,7 @@ public enum Collector {
         if description.isMCP {
             let tools = try await MCPToolClient.connect(to: baseURL)
             defer { Task { await tools.close() } }
-            description.tools = try await tools.listTools().map { ToolSpec(name: $0.name, description: $0.description, inputSchema: $0.inputSchema) }
+            description.tools = try await tools.listTools()
         }
         return description
     }

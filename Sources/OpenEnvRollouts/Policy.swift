@@ -1,3 +1,4 @@
+import OpenEnvClient
 import OpenEnvCore
 
 /// What a policy sees before choosing an action.
@@ -42,26 +43,13 @@ public struct EnvironmentDescription: Sendable {
     /// `/schema`'s action schema.
     public var actionSchema: JSONValue
     /// The tools, for MCP environments (from `tools/list`); empty otherwise.
-    public var tools: [ToolSpec]
+    public var tools: [ToolInfo]
 
-    public init(actionSchema: JSONValue, tools: [ToolSpec]) {
+    public init(actionSchema: JSONValue, tools: [ToolInfo]) {
         self.actionSchema = actionSchema
         self.tools = tools
     }
 
     /// Whether actions are MCP tool calls (the action schema is `CallToolAction`'s).
     public var isMCP: Bool { actionSchema["title"] == "CallToolAction" || actionSchema["properties"]?["tool_name"] != nil }
-}
-
-/// One tool: its name and argument schema.
-public struct ToolSpec: Sendable, Equatable {
-    public var name: String
-    public var description: String
-    public var inputSchema: JSONValue
-
-    public init(name: String, description: String, inputSchema: JSONValue) {
-        self.name = name
-        self.description = description
-        self.inputSchema = inputSchema
-    }
 }

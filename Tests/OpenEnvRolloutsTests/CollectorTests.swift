@@ -1,4 +1,5 @@
 import Foundation
+import OpenEnvClient
 import OpenEnvCore
 import OpenEnvEnvironments
 import OpenEnvRollouts
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func callsRandomToolsWithArgumentsFromTheirSchemas() async throws {
-        let tools = [ToolSpec(name: "count", description: "", inputSchema: ["type": "object", "properties": ["n": ["type": "integer", "minimum": 3, "maximum": 4]], "required": ["n"]])]
+        let tools = [ToolInfo(name: "count", description: "", inputSchema: ["type": "object", "properties": ["n": ["type": "integer", "minimum": 3, "maximum": 4]], "required": ["n"]])]
         let policy = RandomPolicy(environment: EnvironmentDescription(actionSchema: ["title": "CallToolAction"], tools: tools), seed: 1)
         for step in 0..<20 {
             let action = try #require(try await policy.act(PolicyInput(episodeID: "e", step: step, observation: [:], reward: nil, done: false)))
