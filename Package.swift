@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "OpenEnvBridge", targets: ["OpenEnvBridge"]),
         .library(name: "OpenEnvRewards", targets: ["OpenEnvRewards"]),
         .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
+        .library(name: "OpenEnvAgents", targets: ["OpenEnvAgents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -55,7 +56,7 @@ let package = Package(
             swiftSettings: fastAsync
         ),
         .target(
-            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks", "OpenEnvBridge"],
+            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks", "OpenEnvBridge", "OpenEnvAgents"],
             resources: [.copy("QA/Dataset")]
         ),
         .target(
@@ -93,7 +94,8 @@ let package = Package(
         .target(name: "CSandboxSpawn"),
         .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
         .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
-        .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient"]),
+        .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient", "OpenEnvAgents"]),
+        .target(name: "OpenEnvAgents", dependencies: ["OpenEnvCore", "OpenEnvRewards"]),
         .target(
             name: "OpenEnvBench",
             dependencies: [
@@ -165,6 +167,14 @@ let package = Package(
         .testTarget(
             name: "OpenEnvRolloutsTests",
             dependencies: ["OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport"]
+        ),
+        .testTarget(
+            name: "OpenEnvAgentsTests",
+            dependencies: [
+                "OpenEnvAgents", "OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvRewards",
+                "OpenEnvTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "OpenEnvTestSupport",

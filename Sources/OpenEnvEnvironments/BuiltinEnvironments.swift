@@ -41,6 +41,7 @@ public enum BuiltinEnvironments {
         Entry(name: "terminal", kind: "typed", factory: EnvironmentFactory { TerminalEnvironment() },
               preflight: { try await SandboxHost.shared.verify() }),
         mcpBridge,
+        agent,
     ]
 
     public static func named(_ name: String) -> Entry? { all.first { $0.name == name } }

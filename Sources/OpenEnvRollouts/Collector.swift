@@ -108,14 +108,17 @@ public enum Collector {
         let clock = ContinuousClock()
         let start = clock.now
         var record = EpisodeRecord(episodeID: id, seed: seed, task: nil, reset: [:], steps: [], seconds: 0, ending: "done")
+        var latest: PolicyInput?
         do {
             try await policy.beginEpisode(id, seed: seed)
             var last = try await client.reset(seed: seed, episodeID: id)
             record.reset = last.observation
             record.task = last.observation["task"] ?? nil
-            while !last.done {
-                guard record.steps.count < configuration.maxSteps else { record.ending = "max_steps"; break }
+            while true {
                 let input = PolicyInput(episodeID: id, step: record.steps.count, observation: last.observation, reward: last.reward, done: last.done)
+                latest = input
+                if last.done { break }
+                guard record.steps.count < configuration.maxSteps else { record.ending = "max_steps"; break }
                 guard let action = try await policy.act(input) else { record.ending = "policy_stopped"; break }
                 last = try await client.step(action)
                 record.steps.append(StepRecord(action: action, observation: last.observation, reward: last.reward, done: last.done))
@@ -123,6 +126,7 @@ public enum Collector {
         } catch {
             record.ending = "error: \(error)"
         }
+        record.policyFields = await policy.episodeRecord(final: latest)
         await policy.endEpisode()
         record.seconds = (clock.now - start).seconds
         return record

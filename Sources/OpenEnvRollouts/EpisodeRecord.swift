@@ -18,19 +18,14 @@ public struct EpisodeRecord: Sendable {
     public var seconds: Double
     /// Why the episode ended: `done`, `max_steps`, `policy_stopped` or an error text.
     public var ending: String
+    /// What the policy recorded (``Policy/episodeRecord(final:)``), added to the line; its
+    /// `messages` replace the ones derived from the steps.
+    public var policyFields: JSONObject = [:]
 
-    public var totalReward: Double { steps.reduce(0) { $0 + ($1.reward.map(Self.number) ?? 0) } }
+    public var totalReward: Double { steps.reduce(0) { $0 + ($1.reward?.doubleValue ?? 0) } }
     public var length: Int { steps.count }
     /// The episode reached `done` with a positive total reward.
     public var succeeded: Bool { ending == "done" && totalReward > 0 }
-
-    static func number(_ reward: Reward) -> Double {
-        switch reward {
-        case .int(let i): Double(i)
-        case .double(let d): d.isFinite ? d : 0
-        case .bool(let b): b ? 1 : 0
-        }
-    }
 
     /// The line written for this episode.
     public func json(chatMessages: Bool) -> JSONValue {
@@ -44,6 +39,7 @@ public struct EpisodeRecord: Sendable {
             "ending": .string(ending), "success": .bool(succeeded),
         ]
         if chatMessages { object["messages"] = .array(messages) }
+        for member in policyFields { object[member.key] = member.value }
         return .object(object)
     }
 

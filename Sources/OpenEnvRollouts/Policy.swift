@@ -26,12 +26,17 @@ public protocol Policy: Sendable {
     func beginEpisode(_ episodeID: String, seed: Int?) async throws
     /// The next action, or `nil` to end the episode early.
     func act(_ input: PolicyInput) async throws -> JSONValue?
-    /// Called once after each episode, whatever ended it.
+    /// What the policy recorded about the episode, merged into its JSON line (e.g. the
+    /// real conversation as `messages`). Called once after each episode, whatever ended it,
+    /// with the last observation (`nil` when the reset failed).
+    func episodeRecord(final input: PolicyInput?) async -> JSONObject
+    /// Called once after each episode, after ``episodeRecord(final:)``.
     func endEpisode() async
 }
 
 extension Policy {
     public func beginEpisode(_ episodeID: String, seed: Int?) async throws {}
+    public func episodeRecord(final input: PolicyInput?) async -> JSONObject { [:] }
     public func endEpisode() async {}
 }
 

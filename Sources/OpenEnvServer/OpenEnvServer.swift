@@ -40,6 +40,9 @@ public struct OpenEnvServer: Sendable {
         try await group.run()
     }
 
+    /// Whether `/harness` is served: production mode, for harness environments (spec §2.9).
+    var servesHarness: Bool { configuration.mode == .production && factory.providesHarness }
+
     /// The routes of the plain HTTP side.
     func makeRouter(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) -> HTTPRouter {
         var router = HTTPRouter()
@@ -50,6 +53,7 @@ public struct OpenEnvServer: Sendable {
         }
         StreamableMCPEndpoint(registry: registry, factory: factory).register(on: &router)
         router.reserve("/ws")
+        if servesHarness { router.reserve("/harness") }
         return router
     }
 }
@@ -70,6 +74,7 @@ private struct Listener: Service {
         let limit = configuration.maxMessageSize
         let ping = configuration.pingInterval.map(TimeAmount.init)
         let pingTimeout = TimeAmount(configuration.pingTimeout)
+        let servesHarness = server.servesHarness
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -84,13 +89,15 @@ private struct Listener: Service {
                     maxFrameSize: limit * 2, automaticErrorHandling: true,
                     shouldUpgrade: { channel, head in
                         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-                        return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == "/mcp" ? HTTPHeaders() : nil)
+                        return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == "/mcp" || (servesHarness && path == "/harness") ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, head in
                         let request = HTTPRequest(head: head, body: [])
                         let endpoint: any WebSocketEndpoint
                         if configuration.echoFramesOnly {
                             endpoint = FrameEchoEndpoint()
+                        } else if request.path == "/harness" {
+                            endpoint = HarnessEndpoint(registry: registry)
                         } else if request.path == "/mcp" {
                             endpoint = JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
                         } else {

@@ -27,6 +27,8 @@ public struct AnyEnvironment: Sendable {
     public let toolbox: (@Sendable () async -> Toolbox)?
     /// The instance's Task API (spec §1.13); `nil` when the environment has no tasks.
     public let tasks: (any TaskProviding)?
+    /// The instance's agent harness (`/harness`); `nil` for ordinary environments.
+    public let harness: (any HarnessProviding)?
 }
 
 /// Makes ``AnyEnvironment`` instances of one environment type and describes it.
@@ -41,6 +43,8 @@ public struct EnvironmentFactory: Sendable {
     public let acceptsMCPActions: Bool
     /// `true` when instances answer the Task API (the environment is ``TaskProviding``).
     public let providesTasks: Bool
+    /// `true` when instances run an agent harness (the environment is ``HarnessProviding``).
+    public let providesHarness: Bool
     /// Creates one instance; called once per session (and per stateless HTTP request).
     public let make: @Sendable () async throws -> AnyEnvironment
 
@@ -54,6 +58,7 @@ public struct EnvironmentFactory: Sendable {
         providesTools = E.self is any ToolProviding.Type
         acceptsMCPActions = E.Action.self == MCPAction.self
         providesTasks = E.self is any TaskProviding.Type
+        providesHarness = E.self is any HarnessProviding.Type
         self.make = {
             let env = try await make()
             return AnyEnvironment(env)
@@ -147,5 +152,6 @@ extension AnyEnvironment {
             toolbox = nil
         }
         tasks = env as? any TaskProviding
+        harness = env as? any HarnessProviding
     }
 }

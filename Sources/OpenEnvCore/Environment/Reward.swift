@@ -14,6 +14,15 @@ public enum Reward: Sendable, Hashable, Codable, ExpressibleByFloatLiteral, Expr
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 
     /// The reward as produced (non-finite floats become `null`, as on the reference).
+    /// The reward as a number: booleans count 1 and 0, non-finite values 0.
+    public var doubleValue: Double {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d.isFinite ? d : 0
+        case .bool(let b): b ? 1 : 0
+        }
+    }
+
     public var jsonValue: JSONValue {
         switch self {
         case .int(let i): .int(i)

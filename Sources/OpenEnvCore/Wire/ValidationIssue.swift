@@ -57,3 +57,23 @@ public struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvert
         }.joined(separator: "; ")
     }
 }
+
+extension ValidationFailure {
+    /// The failure as `str()` of a pydantic `ValidationError` for `model`:
+    ///
+    /// ```text
+    /// 1 validation error for HarnessClientMessage
+    /// content
+    ///   Field required [type=missing, input_value={}, input_type=dict]
+    ///     For further information visit https://errors.pydantic.dev/2.14/v/missing
+    /// ```
+    public func pydanticText(model: String) -> String {
+        var lines = ["\(issues.count) validation error\(issues.count == 1 ? "" : "s") for \(model)"]
+        for issue in issues {
+            lines.append(issue.loc.map { $0.stringValue ?? $0.description }.joined(separator: "."))
+            lines.append("  \(issue.msg) [type=\(issue.type), input_value=\(issue.input.pythonRepr), input_type=\(issue.input.pythonTypeName)]")
+            lines.append("    For further information visit https://errors.pydantic.dev/\(ValidationIssue.pydanticDocsVersion)/v/\(issue.type)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -41,4 +41,19 @@ public struct ChatCompletionsClient: Sendable {
         }
         return content
     }
+
+    /// Posts a whole chat-completions request: `body` (messages, tools, sampling options)
+    /// with the configured `model`, and the configured `temperature` and `max_tokens` where
+    /// `body` sets none. Returns the reply object. Throws ``EndpointError`` (after the
+    /// policy's retries), also when the reply is not a JSON object.
+    public func send(_ body: JSONObject) async throws -> JSONObject {
+        var request = body
+        request["model"] = .string(configuration.model)
+        if request["temperature"] == nil, let temperature = configuration.temperature { request["temperature"] = .double(temperature) }
+        if request["max_tokens"] == nil, let maxTokens = configuration.maxTokens { request["max_tokens"] = .int(maxTokens) }
+        guard case .object(let reply) = try await endpoint.post(.object(request)) else {
+            throw EndpointError.invalidReply(url: endpoint.url, reason: "the reply is not a JSON object")
+        }
+        return reply
+    }
 }

@@ -1,0 +1,25 @@
+import OpenEnvAgents
+import OpenEnvCore
+
+extension BuiltinEnvironments {
+    /// `agent`: ``AgentHarnessEnvironment`` over the echo environment's tools, or over an
+    /// MCP server's (`openenv serve agent -- <command…>` or `--mcp-url`). The model comes
+    /// from the process environment (``AgentConfiguration/fromEnvironment(_:)``:
+    /// `OPENENV_AGENT_BASE_URL`, `OPENENV_AGENT_MODEL`, …), checked when serving starts.
+    static let agent = Entry(
+        name: "agent", kind: "harness",
+        factory: agentFactory(tools: EnvironmentFactory { EchoEnvironment() }),
+        configure: { options in
+            do { _ = try AgentConfiguration.fromEnvironment() } catch { throw EnvironmentOptionsError("agent: \(error)") }
+            let tools = options.command.isEmpty && options.mcpURL == nil
+                ? EnvironmentFactory { EchoEnvironment() }
+                : try await mcpBridge.configure(options)
+            return agentFactory(tools: tools)
+        })
+
+    static func agentFactory(tools: EnvironmentFactory) -> EnvironmentFactory {
+        EnvironmentFactory {
+            try await AgentHarnessEnvironment(tools: try await tools.make(), configuration: try AgentConfiguration.fromEnvironment())
+        }
+    }
+}
