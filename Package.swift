@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "OpenEnvServerTests",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvAgents", "OpenEnvRewards", "OpenEnvTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

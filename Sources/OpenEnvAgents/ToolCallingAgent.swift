@@ -38,6 +38,13 @@ public struct TurnOutcome: Sendable, Equatable {
     /// Why the turn ended: `answered` (a reply without tool calls), `done` (the episode
     /// ended) or `max_model_calls`.
     public var ending: String
+
+    public init(response: String, done: Bool, reward: Double, ending: String) {
+        self.response = response
+        self.done = done
+        self.reward = reward
+        self.ending = ending
+    }
 }
 
 /// An LLM agent harness: gives an OpenAI-compatible chat model the environment's tools as

@@ -76,9 +76,20 @@ final class SocketScript: @unchecked Sendable {
 
     /// The next frame as JSON, or `nil` when the server closed the connection.
     func receive() async throws -> JSONValue? {
+        try await receiveText().map { try JSONParser.parse($0) }
+    }
+
+    /// The next frame's text, or `nil` when the server closed the connection.
+    func receiveText() async throws -> String? {
         guard let message = try await iterator.next() else { return nil }
         guard case .text(let text) = message else { throw TestFailure("binary frame from server") }
-        return try JSONParser.parse(text)
+        return text
+    }
+
+    func roundTrip(text: String) async throws -> JSONValue {
+        try await send(text: text)
+        guard let reply = try await receive() else { throw TestFailure("connection closed instead of replying to \(text)") }
+        return reply
     }
 
     func roundTrip(_ value: JSONValue) async throws -> JSONValue {
