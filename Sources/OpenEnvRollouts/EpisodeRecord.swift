@@ -23,6 +23,8 @@ public struct EpisodeRecord: Sendable {
     public var length: Int { steps.count }
     /// The episode reached `done` with a positive total reward.
     public var succeeded: Bool { ending == "done" && totalReward > 0 }
+    /// The episode ended with an error (server error, lost session, policy failure).
+    public var failed: Bool { ending.hasPrefix("error") }
 
     static func number(_ reward: Reward) -> Double {
         switch reward {
