@@ -12,6 +12,7 @@ public struct TaskAPIClient: Sendable {
     public let address: ServerAddress
     private let http: HTTPJSONClient
 
+    /// A client for the server at `address` (requests carry the configuration's headers, TLS settings and timeout).
     public init(address: ServerAddress, configuration: ClientConfiguration = ClientConfiguration()) {
         self.address = address
         http = HTTPJSONClient(address: address, configuration: configuration)

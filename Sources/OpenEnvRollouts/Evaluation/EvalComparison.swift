@@ -45,6 +45,7 @@ public struct EvalComparison: Sendable, Equatable {
     /// Differences that do not prevent the comparison (environment name, K, policy).
     public var notes: [String]
 
+    /// Compares `b` with the baseline `a`; throws ``EvalError/mismatch(_:)`` when they do not evaluate the same tasks.
     public init(_ a: EvalResults, _ b: EvalResults) throws {
         guard a.split == b.split else {
             throw EvalError.mismatch("A evaluates split '\(a.split ?? "?")', B split '\(b.split ?? "?")'")
@@ -93,6 +94,7 @@ public struct EvalComparison: Sendable, Equatable {
         self.notes = notes
     }
 
+    /// `{"metrics": {name: {"a", "b", "delta"}}, "gained", "lost", "changed", "notes"}`.
     public var json: JSONValue {
         var deltas = JSONObject()
         for metric in metrics {

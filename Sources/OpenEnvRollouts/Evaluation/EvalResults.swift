@@ -36,8 +36,10 @@ public struct EvalTaskResult: Sendable, Equatable {
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
+    /// The task's pass@k (``PassAtK/estimate(n:c:k:)``); `k` must be at most `n`.
     public func passAtK(_ k: Int) -> Double { PassAtK.estimate(n: n, c: c, k: k) }
 
+    /// The task's entry in a results file.
     public var json: JSONValue {
         var passAtK = JSONObject()
         for k in PassAtK.reportedKs(samples: n) { passAtK[String(k)] = .double(self.passAtK(k)) }
@@ -84,6 +86,7 @@ public struct EvalSummary: Sendable, Equatable {
     public var steps: Int
     public var seconds: Double
 
+    /// The metrics of `results`; `meanLength`, `steps` and `seconds` are measured by the run.
     public init(tasks results: [EvalTaskResult], samplesPerTask: Int, meanLength: Double = 0, steps: Int = 0, seconds: Double = 0) {
         tasks = results.count
         self.samplesPerTask = samplesPerTask
@@ -104,6 +107,7 @@ public struct EvalSummary: Sendable, Equatable {
         self.seconds = seconds
     }
 
+    /// The `summary` of a results file.
     public var json: JSONValue {
         var passAtK = JSONObject()
         for k in self.passAtK.keys.sorted() { passAtK[String(k)] = .double(self.passAtK[k]!) }
@@ -146,6 +150,7 @@ public struct EvalResults: Sendable, Equatable {
     public var split: String? { configuration["split"]?.stringValue }
     public var environmentName: String? { configuration["env_name"]?.stringValue }
 
+    /// The whole file as one JSON value (``text`` is the same, laid out).
     public var json: JSONValue {
         ["format": .string(Self.format), "configuration": .object(configuration), "summary": summary.json, "tasks": .array(tasks.map(\.json))]
     }
@@ -162,6 +167,7 @@ public struct EvalResults: Sendable, Equatable {
         return "{\n" + head.joined(separator: ",\n") + ",\n\"tasks\": " + tasks + "\n}\n"
     }
 
+    /// Writes ``text`` to `path` (replacing it); throws ``EvalError/cannotWrite(_:)``.
     public func write(to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw EvalError.cannotWrite(path) }
     }
@@ -180,6 +186,7 @@ public struct EvalResults: Sendable, Equatable {
         }
     }
 
+    /// Reads a results file's JSON; the summary metrics are recomputed from the task entries.
     public init(json: JSONValue) throws(FormatError) {
         guard json["format"]?.stringValue == Self.format else { throw .init("`format` is not \"\(Self.format)\"") }
         guard let configuration = json["configuration"]?.objectValue else { throw .init("no `configuration` object") }

@@ -2,7 +2,7 @@ import Foundation
 import OpenEnvClient
 import OpenEnvCore
 
-/// What `openenv eval` runs.
+/// What `openenv eval` runs. `samples`, `concurrency` and `maxSteps` must be at least 1.
 public struct EvalConfiguration: Sendable {
     public var baseURL: String
     public var split: String

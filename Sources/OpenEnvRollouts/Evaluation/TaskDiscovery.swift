@@ -14,6 +14,7 @@ public struct DiscoveredSplit: Sendable, Equatable {
 /// `/splits` to check the split exists, and `num_tasks`. Failures become ``EvalError``s
 /// that say what the server lacks.
 public enum TaskDiscovery {
+    /// The environment name and the task count of `split` on the server at `baseURL`.
     public static func discover(baseURL: String, split: String) async throws -> DiscoveredSplit {
         let address = try ServerAddress(baseURL)
         let tasks = TaskAPIClient(address: address)
