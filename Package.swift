@@ -110,7 +110,7 @@ let package = Package(
             name: "openenv",
             dependencies: [
                 "OpenEnvCLI",
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts", "OpenEnvAgents", "OpenEnvRewards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -65,31 +65,18 @@ public enum Collector {
         let pending = (0..<configuration.episodes).filter { !done.contains(episodeID($0)) }
         let description = try await describe(configuration.baseURL)
         let writer = try RecordWriter(path: configuration.output)
-        let queue = WorkQueue(pending)
+        let plans = pending.map { index in EpisodePlan(episodeID: episodeID(index), seed: configuration.seed.map { $0 + index }) }
+        let chatMessages = configuration.chatMessages && description.isMCP
         let started = ContinuousClock.now
-        let records = try await withThrowingTaskGroup(of: [EpisodeRecord].self) { group in
-            for worker in 0..<max(1, min(configuration.concurrency, pending.count)) {
-                group.addTask {
-                    let policy = try await makePolicy(description, worker)
-                    let client = try await GenericEnvClient.connect(to: configuration.baseURL)
-                    var mine: [EpisodeRecord] = []
-                    while let index = await queue.next() {
-                        let record = await runEpisode(index: index, client: client, policy: policy, configuration: configuration)
-                        try await writer.append(record.json(chatMessages: configuration.chatMessages && description.isMCP))
-                        mine.append(record)
-                        progress?(await queue.finished(), pending.count)
-                        if record.ending.hasPrefix("error") { _ = try? await client.reconnectToFreshSession() }
-                    }
-                    await client.close()
-                    return mine
-                }
-            }
-            var all: [EpisodeRecord] = []
-            for try await batch in group { all += batch }
-            return all
-        }
+        let records = try await EpisodeWorkers.run(
+            plans, baseURL: configuration.baseURL, concurrency: configuration.concurrency, maxSteps: configuration.maxSteps,
+            environment: description, policy: makePolicy
+        ) { episode, finished in
+            try await writer.append(episode.record.json(chatMessages: chatMessages))
+            progress?(finished, pending.count)
+        }.map(\.record)
         let seconds = (ContinuousClock.now - started).seconds
-        let completed = records.filter { !$0.ending.hasPrefix("error") }
+        let completed = records.filter { !$0.failed }
         let rewards = completed.map(\.totalReward)
         let mean = rewards.isEmpty ? 0 : rewards.reduce(0, +) / Double(rewards.count)
         let variance = rewards.isEmpty ? 0 : rewards.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(rewards.count)
@@ -99,37 +86,6 @@ public enum Collector {
             successRate: completed.isEmpty ? 0 : Double(completed.filter(\.succeeded).count) / Double(completed.count),
             meanLength: completed.isEmpty ? 0 : Double(completed.map(\.length).reduce(0, +)) / Double(completed.count),
             steps: records.map(\.length).reduce(0, +), seconds: seconds)
-    }
-
-    /// One episode: reset, then policy actions until done, the step budget, or the policy stops.
-    static func runEpisode(index: Int, client: GenericEnvClient, policy: any Policy, configuration: CollectConfiguration) async -> EpisodeRecord {
-        let id = episodeID(index)
-        let seed = configuration.seed.map { $0 + index }
-        let clock = ContinuousClock()
-        let start = clock.now
-        var record = EpisodeRecord(episodeID: id, seed: seed, task: nil, reset: [:], steps: [], seconds: 0, ending: "done")
-        var latest: PolicyInput?
-        do {
-            try await policy.beginEpisode(id, seed: seed)
-            var last = try await client.reset(seed: seed, episodeID: id)
-            record.reset = last.observation
-            record.task = last.observation["task"] ?? nil
-            while true {
-                let input = PolicyInput(episodeID: id, step: record.steps.count, observation: last.observation, reward: last.reward, done: last.done)
-                latest = input
-                if last.done { break }
-                guard record.steps.count < configuration.maxSteps else { record.ending = "max_steps"; break }
-                guard let action = try await policy.act(input) else { record.ending = "policy_stopped"; break }
-                last = try await client.step(action)
-                record.steps.append(StepRecord(action: action, observation: last.observation, reward: last.reward, done: last.done))
-            }
-        } catch {
-            record.ending = "error: \(error)"
-        }
-        record.policyFields = await policy.episodeRecord(final: latest)
-        await policy.endEpisode()
-        record.seconds = (clock.now - start).seconds
-        return record
     }
 
     /// The environment's action schema and, for MCP environments, its tools.
@@ -155,21 +111,13 @@ public enum Collector {
     }
 }
 
-/// Hands out episode indices to workers.
-actor WorkQueue {
-    private var pending: [Int]
-    private var done = 0
-    init(_ pending: [Int]) { self.pending = pending.reversed() }
-    func next() -> Int? { pending.popLast() }
-    func finished() -> Int { done += 1; return done }
-}
-
 /// Appends JSON lines to the output file, one whole line per write.
 actor RecordWriter {
     private let handle: FileHandle
 
-    init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
+    /// Opens `path` for appending (creating it), or empties it first when `truncating`.
+    init(path: String, truncating: Bool = false) throws {
+        if truncating || !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CollectError.cannotWrite(path) }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CollectError.cannotWrite(path) }

@@ -26,6 +26,8 @@ public struct EpisodeRecord: Sendable {
     public var length: Int { steps.count }
     /// The episode reached `done` with a positive total reward.
     public var succeeded: Bool { ending == "done" && totalReward > 0 }
+    /// The episode ended with an error (server error, lost session, policy failure).
+    public var failed: Bool { ending.hasPrefix("error") }
 
     /// The line written for this episode.
     public func json(chatMessages: Bool) -> JSONValue {

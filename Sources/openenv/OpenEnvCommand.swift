@@ -11,6 +11,6 @@ struct OpenEnvCommand {
             environments: BuiltinEnvironments.all.map {
                 EnvironmentEntry(name: $0.name, kind: $0.kind, factory: $0.factory, preflight: $0.preflight, configure: $0.configure)
             },
-            extraCommands: [InitCommand.self, CollectCommand.self])
+            extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self])
     }
 }
