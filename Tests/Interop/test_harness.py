@@ -119,3 +119,38 @@ def test_serving_the_agent_without_a_model_fails_clearly(monkeypatch):
     r = subprocess.run([str(OPENENV_BIN), "serve", "agent", "--port", "0"], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "OPENENV_AGENT_BASE_URL" in r.stderr
+
+
+def test_collect_with_the_llm_policy_records_the_conversation_and_tokens(tmp_path, model_url):
+    out = tmp_path / "agent.jsonl"
+    r = subprocess.run([str(OPENENV_BIN), "collect", "--env", "echo", "--policy", "llm", "--model-url", model_url,
+                        "--model", "rule-agent", "--prompt", "repeat after me", "--logprobs", "--token-ids",
+                        "--episodes", "3", "-c", "2", "--out", str(out), "--json"],
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["failed"] == 0
+    for episode in map(json.loads, out.read_text().splitlines()):
+        assert [s["action"] for s in episode["steps"]] == [
+            {"type": "call_tool", "tool_name": "echo_message", "arguments": {"message": "repeat after me"}}]
+        assert [m["role"] for m in episode["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
+        assert episode["messages"][3]["content"] == "repeat after me"
+        first = episode["completions"][0]
+        assert first["finish_reason"] == "tool_calls" and first["token_ids"] and first["prompt_token_ids"]
+        assert [t["token"] for t in first["logprobs"]["content"]] == ['{"message":', '"repeat', "after", 'me"}']
+
+
+def test_llm_policy_without_a_model_is_refused_before_running(tmp_path, monkeypatch):
+    for name in ("OPENENV_AGENT_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    r = subprocess.run([str(OPENENV_BIN), "collect", "--env", "echo", "--policy", "llm", "--model", "m", "--out", str(tmp_path / "x")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "--model-url" in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_agent_episode_example_runs_end_to_end():
+    r = subprocess.run([sys.executable, str(REPO / "Examples" / "AgentEpisode" / "run.py"), "--openenv", str(OPENENV_BIN)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "pass rate 0.375" in r.stdout  # the rules solve the 3 arithmetic questions of the 8
+    assert r.stdout.rstrip().endswith("OK")
