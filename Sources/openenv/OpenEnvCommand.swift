@@ -8,9 +8,7 @@ struct OpenEnvCommand {
     static func main() async {
         await OpenEnvCommandLine.main(
             name: "openenv", abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
-            environments: BuiltinEnvironments.all.map {
-                EnvironmentEntry(name: $0.name, kind: $0.kind, factory: $0.factory, preflight: $0.preflight, configure: $0.configure)
-            },
+            environments: BuiltinEnvironments.all,
             extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self])
     }
 }

@@ -6,7 +6,7 @@ extension BuiltinEnvironments {
     /// MCP server's (`openenv serve agent -- <command…>` or `--mcp-url`). The model comes
     /// from the process environment (``AgentConfiguration/fromEnvironment(_:)``:
     /// `OPENENV_AGENT_BASE_URL`, `OPENENV_AGENT_MODEL`, …), checked when serving starts.
-    static let agent = Entry(
+    static let agent = EnvironmentEntry(
         name: "agent", kind: "harness",
         factory: agentFactory(tools: EnvironmentFactory { EchoEnvironment() }),
         configure: { options in

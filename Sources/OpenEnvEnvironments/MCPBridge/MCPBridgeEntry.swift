@@ -5,7 +5,7 @@ extension BuiltinEnvironments {
     /// `mcp-bridge`: an MCP server's tools (``MCPBridgeEnvironment``). It needs the server:
     /// `openenv serve mcp-bridge -- <command…>` or `--mcp-url <url>`. Serving starts the
     /// server once, to fail at once with a clear message when it cannot work.
-    static let mcpBridge = Entry(
+    static let mcpBridge = EnvironmentEntry(
         name: "mcp-bridge", kind: "mcp",
         factory: EnvironmentFactory { () async throws -> MCPBridgeEnvironment in throw EnvironmentOptionsError(missingServer) },
         configure: { options in

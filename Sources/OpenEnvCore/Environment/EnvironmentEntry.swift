@@ -1,9 +1,9 @@
-import OpenEnvCore
-
-/// One environment a command-line program serves, by the name `serve` takes.
+/// One environment a command-line program serves, by the name `serve` takes: the
+/// built-ins of `openenv` (`BuiltinEnvironments`) and those of a generated package.
 public struct EnvironmentEntry: Sendable {
     public var name: String
-    /// `mcp` when the agent acts through MCP tools, `typed` for typed actions.
+    /// `mcp` when the agent acts through MCP tools, `typed` for typed actions, `harness` for
+    /// an agent harness (``HarnessProviding``).
     public var kind: String
     public var factory: EnvironmentFactory
     /// Checks a server must pass before it starts serving (e.g. that sandboxes can be
