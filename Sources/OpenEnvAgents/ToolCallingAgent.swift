@@ -91,52 +91,53 @@ public struct ToolCallingAgent: Sendable {
     }
 
     /// Runs one turn on `message`, executing tool calls with `execute` and reporting each
-    /// step to `emit` as a harness event; the last event is `turn_complete`.
+    /// step to `emit` as a harness event; the last event is `turn_complete`. An error thrown
+    /// by `emit` stops the turn and is rethrown.
     public mutating func runTurn(
-        _ message: String, execute: ToolExecutor, emit: @Sendable (HarnessEvent) async -> Void = { _ in }
+        _ message: String, execute: ToolExecutor, emit: @Sendable (HarnessEvent) async throws -> Void = { _ in }
     ) async throws -> TurnOutcome {
         say(message)
         var reward = 0.0
         var response = ""
         for _ in 0..<configuration.maxModelCalls {
-            await emit(HarnessEvent(.llmRequest, data: ["messages": .array(conversation.messages), "model": .string(configuration.model.model)]))
+            try await emit(HarnessEvent(.llmRequest, data: ["messages": .array(conversation.messages), "model": .string(configuration.model.model)]))
             let completion = try await nextReply()
             response = completion.content
-            await emit(HarnessEvent(.llmResponse, data: ["content": .string(completion.content), "usage": completion.usage]))
+            try await emit(HarnessEvent(.llmResponse, data: ["content": .string(completion.content), "usage": completion.usage]))
             if completion.toolCalls.isEmpty {
-                if !response.isEmpty { await emit(HarnessEvent(.textOutput, data: ["text": .string(response)])) }
-                return await complete(TurnOutcome(response: response, done: false, reward: reward, ending: "answered"), emit)
+                if !response.isEmpty { try await emit(HarnessEvent(.textOutput, data: ["text": .string(response)])) }
+                return try await complete(TurnOutcome(response: response, done: false, reward: reward, ending: "answered"), emit)
             }
             for call in completion.toolCalls {
                 let outcome: ToolOutcome
                 do {
                     let arguments = try call.arguments()
-                    await emit(HarnessEvent(.toolCall, data: ["tool_name": .string(call.name), "arguments": .object(arguments)]))
+                    try await emit(HarnessEvent(.toolCall, data: ["tool_name": .string(call.name), "arguments": .object(arguments)]))
                     if tools.contains(where: { $0.name == call.name }) {
                         outcome = try await execute(call.name, arguments)
                     } else {
                         outcome = ToolOutcome(text: "Error: there is no tool named \(call.name)", isError: true)
                     }
                 } catch let error as ToolCallError {
-                    await emit(HarnessEvent(.toolCall, data: ["tool_name": .string(call.name), "arguments": .string(call.argumentsText)]))
+                    try await emit(HarnessEvent(.toolCall, data: ["tool_name": .string(call.name), "arguments": .string(call.argumentsText)]))
                     outcome = ToolOutcome(text: "Error: \(error.description)", isError: true)
                 }
                 reward += outcome.reward ?? 0
-                await emit(HarnessEvent(.toolResult, data: [
+                try await emit(HarnessEvent(.toolResult, data: [
                     "tool_name": .string(call.name), "result": outcome.result.isNull ? .string(outcome.text) : outcome.result,
                     "error": outcome.isError ? .string(outcome.text) : nil,
                 ]))
                 answer(call, with: outcome.text)
                 if outcome.done {
-                    return await complete(TurnOutcome(response: response, done: true, reward: reward, ending: "done"), emit)
+                    return try await complete(TurnOutcome(response: response, done: true, reward: reward, ending: "done"), emit)
                 }
             }
         }
-        return await complete(TurnOutcome(response: response, done: false, reward: reward, ending: "max_model_calls"), emit)
+        return try await complete(TurnOutcome(response: response, done: false, reward: reward, ending: "max_model_calls"), emit)
     }
 
-    private func complete(_ outcome: TurnOutcome, _ emit: @Sendable (HarnessEvent) async -> Void) async -> TurnOutcome {
-        await emit(HarnessEvent(.turnComplete, data: ["response": .string(outcome.response), "done": .bool(outcome.done)]))
+    private func complete(_ outcome: TurnOutcome, _ emit: @Sendable (HarnessEvent) async throws -> Void) async throws -> TurnOutcome {
+        try await emit(HarnessEvent(.turnComplete, data: ["response": .string(outcome.response), "done": .bool(outcome.done)]))
         return outcome
     }
 }

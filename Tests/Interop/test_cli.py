@@ -22,8 +22,8 @@ def test_list_prints_name_kind_description_per_line():
     rows = [line.split("\t") for line in out.splitlines()]
     assert all(len(r) == 3 for r in rows), out
     by_name = {r[0]: r for r in rows}
-    assert by_name["echo"][1] == "mcp" and by_name["grid"][1] == "typed"
-    assert all(r[1] in ("mcp", "typed") and r[2] for r in rows)
+    assert by_name["echo"][1] == "mcp" and by_name["grid"][1] == "typed" and by_name["agent"][1] == "harness"
+    assert all(r[1] in ("mcp", "typed", "harness") and r[2] for r in rows)
     listed = json.loads(subprocess.run([str(OPENENV_BIN), "list", "--json"], capture_output=True, text=True, timeout=30, check=True).stdout)
     assert [(e["name"], e["kind"], e["description"]) for e in listed] == [tuple(r) for r in rows]
 

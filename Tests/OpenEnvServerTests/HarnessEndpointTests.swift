@@ -125,6 +125,27 @@ import Testing
         }
     }
 
+    @Test func aClientLeavingMidTurnStopsTheTurn() async throws {
+        try await ChatCompletionsServer.with({ request in
+            var reply = ChatReply.toolUser(request)
+            reply.delay = .milliseconds(500)
+            return reply
+        }) { model in
+            try await withServer(Self.harness(model), configuration: Self.production) { server in
+                try await server.socket("/harness") { socket in
+                    _ = try await socket.receive()
+                    try await socket.send(["type": "message", "content": "going away"])
+                    // Leave at once: the connection closes when this script returns.
+                }
+                for _ in 0..<150 where try await server.http("GET", "/ready").1["active_sessions"] != 0 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(try await server.http("GET", "/ready").1["active_sessions"] == 0)
+                try await Task.sleep(for: .seconds(1))
+                // A finished turn makes two model calls; the turn stopped at its first event after the client left.
+                #expect(await model.log.requests.count <= 1)
+            }
+        }
+    }
+
     @Test func capacityIsEnforcedAndTheRouteExistsOnlyForHarnessesInProduction() async throws {
         try await ChatCompletionsServer.with { model in
             var oneSession = Self.production

@@ -14,6 +14,7 @@ public protocol HarnessProviding: Actor {
 
     /// Runs one turn on `message`, calling `emit` for each event as it happens, in order.
     /// Returns normally only after emitting a `turn_complete` event; throws when the turn
-    /// failed (the harness's state is then undefined and the session ends).
-    func runTurn(_ message: String, emit: @escaping @Sendable @concurrent (HarnessEvent) async -> Void) async throws
+    /// failed (the harness's state is then undefined and the session ends). `emit` throws
+    /// when nobody listens any more (the client left): the turn should stop by rethrowing.
+    func runTurn(_ message: String, emit: @escaping @Sendable @concurrent (HarnessEvent) async throws -> Void) async throws
 }

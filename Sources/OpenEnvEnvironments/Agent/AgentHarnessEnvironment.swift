@@ -80,7 +80,7 @@ public actor AgentHarnessEnvironment: Environment, HarnessProviding, ToolProvidi
         }
     }
 
-    public func runTurn(_ message: String, emit: @escaping @Sendable (HarnessEvent) async -> Void) async throws {
+    public func runTurn(_ message: String, emit: @escaping @Sendable (HarnessEvent) async throws -> Void) async throws {
         _ = try await turn(message, emit: emit)
     }
 
@@ -91,7 +91,7 @@ public actor AgentHarnessEnvironment: Environment, HarnessProviding, ToolProvidi
     }
 
     /// One turn of the agent; a failure stops the harness until the next reset.
-    private func turn(_ message: String, emit: @escaping @Sendable (HarnessEvent) async -> Void) async throws -> TurnOutcome {
+    private func turn(_ message: String, emit: @escaping @Sendable (HarnessEvent) async throws -> Void) async throws -> TurnOutcome {
         guard isHarnessRunning, var agent else { throw HarnessNotRunning() }
         self.agent = nil
         isHarnessRunning = false

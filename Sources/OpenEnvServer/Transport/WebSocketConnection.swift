@@ -27,6 +27,9 @@ protocol WebSocketEndpoint: AnyObject, Sendable {
 struct SocketWriter: Sendable {
     let channel: any Channel
 
+    /// Whether the connection is still up (frames sent after it went down are dropped).
+    var isOpen: Bool { channel.isActive }
+
     /// Sends one text frame.
     func send(text bytes: [UInt8]) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)

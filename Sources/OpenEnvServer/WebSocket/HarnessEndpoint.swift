@@ -8,7 +8,8 @@ import OpenEnvCore
 ///
 /// Malformed frames get a recoverable `protocol_error` (no turn starts). A turn that fails,
 /// overruns the harness's ``HarnessProviding/turnTimeout`` or ends without `turn_complete`
-/// gets a terminal `error` event and the session ends (a reconnect gets a fresh one).
+/// gets a terminal `error` event and the session ends (a reconnect gets a fresh one). A
+/// client that leaves during a turn stops it at its next event.
 ///
 /// Used sequentially by its connection (see ``WebSocketEndpoint``), so its state needs no lock.
 final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
@@ -72,11 +73,16 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 let timeout = await harness.turnTimeout
                 try await withDeadline(timeout, {
                     try await harness.runTurn(content) { event in
+                        // Nobody listens any more: stop the turn (and its model calls) now.
+                        guard socket.isOpen else { throw ClientGone() }
                         socket.send(text: WireFrames.writer.bytes(event.json))
                         await progress.saw(event.type)
                     }
                 }, onTimeout: { TurnFailure("harness turn exceeded \(Session.seconds(timeout)) seconds") })
             }
+        } catch is ClientGone {
+            await finish()
+            return false
         } catch let failure as TurnFailure {
             return await end(with: failure.message, socket)
         } catch let error as SessionError {
@@ -156,6 +162,9 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     struct NotAHarness: Error {}
+
+    /// The connection went down during a turn.
+    struct ClientGone: Error {}
 }
 
 /// Whether the last event of a turn was `turn_complete`.
