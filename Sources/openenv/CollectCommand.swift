@@ -16,11 +16,7 @@ struct CollectCommand: AsyncParsableCommand {
             already written.
             """)
 
-    @Option(help: "Base URL of a running OpenEnv server (ours or the Python reference).")
-    var url: String?
-
-    @Option(help: "Instead of --url: start this built-in environment in-process on a free port.")
-    var env: String?
+    @OptionGroup var target: ServerTarget
 
     @Option(help: "Episodes to run.")
     var episodes = 10
@@ -37,19 +33,14 @@ struct CollectCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (url == nil) != (env == nil) else { throw ValidationError("give exactly one of --url and --env") }
-        if let env, BuiltinEnvironments.named(env) == nil { throw ValidationError("unknown environment '\(env)'") }
         guard episodes >= 1, concurrency >= 1, policyOptions.maxSteps >= 1 else { throw ValidationError("--episodes, --concurrency and --max-steps must be at least 1") }
     }
 
     func run() async throws {
         let factory = policyOptions.makeFactory()
         let progress: (@Sendable (Int, Int) -> Void)? = isatty(2) == 1 ? Self.showProgress : nil
-        let summary: CollectSummary
-        if let url {
-            summary = try await Collector.run(configuration(url), policy: factory, progress: progress)
-        } else {
-            summary = try await withBuiltinServer(env!, maxSessions: concurrency + 2, label: "openenv.collect") { url in try await Collector.run(configuration(url), policy: factory, progress: progress) }
+        let summary = try await target.run(maxSessions: concurrency + 2, label: "openenv.collect") { url in
+            try await Collector.run(configuration(url), policy: factory, progress: progress)
         }
         if progress != nil { Self.showProgress(0, 0) }
         if json {

@@ -28,11 +28,7 @@ struct EvalRunCommand: AsyncParsableCommand {
             The exit status is 2 when an episode failed (the results are written all the same).
             """)
 
-    @Option(help: "Base URL of a running OpenEnv server with the Task API (ours or the Python reference).")
-    var url: String?
-
-    @Option(help: "Instead of --url: start this built-in environment in-process on a free port.")
-    var env: String?
+    @OptionGroup var target: ServerTarget
 
     @Option(help: "The split to evaluate (one of the environment's /splits).")
     var split: String
@@ -61,8 +57,6 @@ struct EvalRunCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (url == nil) != (env == nil) else { throw ValidationError("give exactly one of --url and --env") }
-        if let env, BuiltinEnvironments.named(env) == nil { throw ValidationError("unknown environment '\(env)'") }
         guard samples >= 1, concurrency >= 1, policyOptions.maxSteps >= 1 else { throw ValidationError("-k, --concurrency and --max-steps must be at least 1") }
         guard TaskSubset(tasks) != nil else { throw ValidationError("--tasks must be all, a count N ≥ 1, or START:STOP") }
         guard passThreshold.isFinite else { throw ValidationError("--pass-threshold must be a number") }
@@ -72,23 +66,20 @@ struct EvalRunCommand: AsyncParsableCommand {
         let factory = policyOptions.makeFactory()
         let progress: (@Sendable (Int, Int) -> Void)? = isatty(2) == 1 ? CollectCommand.showProgress : nil
         var labels = policyOptions.recorded
-        labels["env"] = env.map(JSONValue.string) ?? JSONValue.null
-        var configuration = EvalConfiguration(
-            baseURL: url ?? "", split: split, samples: samples, tasks: TaskSubset(tasks)!, concurrency: concurrency,
+        labels["env"] = target.env.map(JSONValue.string) ?? JSONValue.null
+        let configuration = EvalConfiguration(
+            baseURL: "", split: split, samples: samples, tasks: TaskSubset(tasks)!, concurrency: concurrency,
             maxSteps: policyOptions.maxSteps, seed: policyOptions.seed, passThreshold: passThreshold, trajectories: trajectories, labels: labels)
         let results: EvalResults
         do {
-            if let url {
+            let inProcess = target.env != nil
+            results = try await target.run(maxSessions: concurrency + 2, label: "openenv.eval") { url in
+                var configuration = configuration
                 configuration.baseURL = url
-                results = try await Evaluator.run(configuration, policy: factory, progress: progress)
-            } else {
-                results = try await withBuiltinServer(env!, maxSessions: concurrency + 2, label: "openenv.eval") { [configuration] url in
-                    var configuration = configuration
-                    configuration.baseURL = url
-                    var results = try await Evaluator.run(configuration, policy: factory, progress: progress)
-                    results.configuration["url"] = JSONValue.null  // the in-process server's port means nothing later
-                    return results
-                }
+                var results = try await Evaluator.run(configuration, policy: factory, progress: progress)
+                // The in-process server's port means nothing later.
+                if inProcess { results.configuration["url"] = JSONValue.null }
+                return results
             }
         } catch {
             if progress != nil { CollectCommand.showProgress(0, 0) }
