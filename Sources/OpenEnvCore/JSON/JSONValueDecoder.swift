@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Decodes `Decodable` values from ``JSONValue`` with pydantic's validation rules.
 ///
 /// - Keys of types are read in snake_case (``KeyCase``), dictionary keys verbatim.
@@ -72,31 +70,6 @@ extension Dictionary: StringKeyedDictionaryDecodable where Key == String, Value:
     }
 }
 
-/// How ``DecodingState`` decodes a type that is none of the JSON leaves: found by dynamic
-/// casts once per type, then looked up.
-enum DecodedKind: @unchecked Sendable {
-    case literal(any (CaseIterable & RawRepresentable).Type)
-    case dictionary(any StringKeyedDictionaryDecodable.Type)
-    case model
-
-    private static let known = Mutex<[ObjectIdentifier: DecodedKind]>([:])
-
-    static func of<T>(_ type: T.Type) -> DecodedKind {
-        let id = ObjectIdentifier(T.self)
-        if let kind = known.withLock({ $0[id] }) { return kind }
-        let kind: DecodedKind
-        if let enumType = T.self as? any (CaseIterable & RawRepresentable).Type {
-            kind = .literal(enumType)
-        } else if let dictionary = T.self as? any StringKeyedDictionaryDecodable.Type {
-            kind = .dictionary(dictionary)
-        } else {
-            kind = .model
-        }
-        known.withLock { $0[id] = kind }
-        return kind
-    }
-}
-
 /// Shared bookkeeping for one decode: which object members were read.
 final class DecodingState {
     private struct Visit {
@@ -105,12 +78,6 @@ final class DecodingState {
         /// Bit i set: member i was read (objects of up to 64 members; larger ones use `readKeys`).
         var readMask: UInt64 = 0
         var readKeys: Set<String> = []
-
-        /// Every member was read (the common case, checked without a loop).
-        var readAll: Bool {
-            let count = object.count
-            return count <= 64 && readMask == (count == 64 ? .max : (1 << UInt64(count)) - 1)
-        }
 
         func wasRead(_ index: Int) -> Bool {
             index < 64 ? readMask & (1 << UInt64(index)) != 0 : readKeys.contains(object[index].key)
@@ -142,7 +109,6 @@ final class DecodingState {
     /// Members no container asked for. A value decoded through several containers (a
     /// type reading a discriminator, then its payload) counts the reads of all of them.
     func extraKeyIssues() -> [ValidationIssue] {
-        if visits.allSatisfy(\.readAll) { return [] }
         var issues: [ValidationIssue] = []
         for (n, visit) in visits.enumerated() {
             // A value decoded through several containers (a discriminator, then its payload)
@@ -182,30 +148,19 @@ final class DecodingState {
             guard case .object(let object) = value else { throw Self.typeIssue("dict_type", "Input should be a valid dictionary", value, path) }
             return unsafeBitCast(object, to: T.self)
         }
-        switch DecodedKind.of(T.self) {
-        case .literal(let enumType):
-            return try decodeLiteral(enumType, as: T.self, value, path)
-        case .dictionary(let dictionary):
+        if let enumType = T.self as? any (CaseIterable & RawRepresentable).Type,
+            let decoded = try Self.decodeLiteral(enumType, value, path) as? T
+        {
+            return decoded
+        }
+        if let dictionary = T.self as? any StringKeyedDictionaryDecodable.Type {
             guard case .object(let object) = value else { throw Self.typeIssue("dict_type", "Input should be a valid dictionary", value, path) }
             return try dictionary.decodeMembers(object, state: self, path: path) as! T
-        case .model:
-            return try T(from: ValueDecoder(state: self, value: value, path: path))
         }
+        return try T(from: ValueDecoder(state: self, value: value, path: path))
     }
 
-    /// Decodes the enum `E`, which is `T`: the case whose raw value is `value`.
-    private func decodeLiteral<E: CaseIterable & RawRepresentable, T>(_ type: E.Type, as: T.Type, _ value: JSONValue, _ path: [JSONValue]) throws -> T {
-        // Fast path: a `String`-backed case named by the input (checked against its raw value).
-        if E.RawValue.self == String.self, case .string(let s) = value,
-            let decoded = E(rawValue: unsafeBitCast(s, to: E.RawValue.self)),
-            unsafeBitCast(decoded.rawValue, to: String.self) == s
-        {
-            return unsafeBitCast(decoded, to: T.self)
-        }
-        return unsafeBitCast(try Self.decodeLiteral(E.self, value, path), to: T.self)
-    }
-
-    private static func decodeLiteral<E: CaseIterable & RawRepresentable>(_ type: E.Type, _ value: JSONValue, _ path: [JSONValue]) throws -> E {
+    private static func decodeLiteral<E: CaseIterable & RawRepresentable>(_ type: E.Type, _ value: JSONValue, _ path: [JSONValue]) throws -> E? {
         let cases = Array(E.allCases)
         for candidate in cases {
             if let raw = candidate.rawValue as? String, value.stringValue == raw { return candidate }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Encodes `Encodable` values into ``JSONValue`` for the wire.
 ///
 /// Wire conventions applied, matching the reference's pydantic models:
@@ -13,7 +11,10 @@ public struct JSONValueEncoder: Sendable {
     public init(omitNilOptionals: Bool = false) { self.omitNilOptionals = omitNilOptionals }
 
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        try EncodingBox.convert(value, options: self, codingPath: [])
+        if let direct = value as? JSONValue { return direct }
+        let box = EncodingBox(options: self)
+        try box.encodeValue(value)
+        return box.result ?? .object(JSONObject())
     }
 }
 
@@ -28,6 +29,10 @@ private final class EncodingBox {
         self.codingPath = codingPath
     }
 
+    func encodeValue<T: Encodable>(_ value: T) throws {
+        result = try Self.convert(value, options: options, codingPath: codingPath)
+    }
+
     static func convert<T: Encodable>(_ value: T, options: JSONValueEncoder, codingPath: [any CodingKey]) throws -> JSONValue {
         // Metatype comparisons are cheap; they spare a dynamic cast for the common leaves.
         if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
@@ -36,27 +41,15 @@ private final class EncodingBox {
         if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
         if T.self == JSONValue.self { return unsafeBitCast(value, to: JSONValue.self) }
         if T.self == JSONObject.self { return .object(unsafeBitCast(value, to: JSONObject.self)) }
-        if T.self == Float.self { return .double(Double(unsafeBitCast(value, to: Float.self))) }
-        if EncodedKind.isDictionary(T.self), let dictionary = value as? any StringKeyedDictionaryEncodable {
-            return .object(try dictionary.encodeMembers(options: options, codingPath: codingPath))
+        switch value {
+        case let v as Float: return .double(Double(v))
+        case let v as any StringKeyedDictionaryEncodable:
+            return .object(try v.encodeMembers(options: options, codingPath: codingPath))
+        default:
+            let box = EncodingBox(options: options, codingPath: codingPath)
+            try value.encode(to: ValueEncoder(box: box))
+            return box.result ?? .object(JSONObject())
         }
-        let box = EncodingBox(options: options, codingPath: codingPath)
-        try value.encode(to: ValueEncoder(box: box))
-        return box.result ?? .object(JSONObject())
-    }
-}
-
-/// Which types encode as string-keyed dictionaries: found by a dynamic cast once per
-/// type, then looked up (the cast costs a conformance lookup on every call).
-private enum EncodedKind {
-    private static let dictionaries = Mutex<[ObjectIdentifier: Bool]>([:])
-
-    static func isDictionary<T>(_ type: T.Type) -> Bool {
-        let id = ObjectIdentifier(T.self)
-        if let known = dictionaries.withLock({ $0[id] }) { return known }
-        let isDictionary = T.self is any StringKeyedDictionaryEncodable.Type
-        dictionaries.withLock { $0[id] = isDictionary }
-        return isDictionary
     }
 }
 

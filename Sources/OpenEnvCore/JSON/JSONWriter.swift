@@ -83,18 +83,6 @@ public struct JSONWriter: Sendable {
 
     private func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most keys and values need no escaping: copy them in one go.
-        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            let plain = style == .compact
-                ? !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-                : !bytes.contains { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-            if plain { out.append(contentsOf: bytes) }
-            return plain
-        }
-        if copied == true {
-            out.append(UInt8(ascii: "\""))
-            return
-        }
         if style == .compact {
             for byte in s.utf8 {
                 switch byte {
