@@ -10,16 +10,12 @@ enum WebSocketMessage: Sendable {
 /// The application side of one WebSocket connection.
 ///
 /// The connection calls ``open(_:)`` once, then ``receive(_:_:)`` for each message in
-/// order, never two at a time, then ``closed()`` exactly once when the connection is gone,
-/// all from one task. Conformers may therefore keep per-connection state without locks
-/// (they are used sequentially); they must not touch it from other tasks.
+/// order, never two at a time, then ``closed()`` exactly once when the connection is gone.
+/// Conformers may therefore keep per-connection state without locks (they are used
+/// sequentially); they must not touch it from other tasks.
 protocol WebSocketEndpoint: AnyObject, Sendable {
     /// Sets up the connection; returns `false` to close it (after anything sent).
     func open(_ socket: SocketWriter) async -> Bool
-    /// The actor that ``receive(_:_:)`` and ``closed()`` run isolated to, read once after
-    /// ``open(_:)``; `nil` runs them nonisolated (on the connection's event loop). An
-    /// endpoint whose messages mostly call one actor names it here to spare a hop per message.
-    var isolation: (any Actor)? { get }
     /// Handles one message; returns `false` to close the connection afterwards.
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool
     /// The connection is gone; release what it held.

@@ -4,21 +4,14 @@ import NIOWebSocket
 /// Runs one WebSocket connection: control frames (ping, pong, close) on the event loop,
 /// complete messages handed to a ``WebSocketEndpoint`` one at a time, in order.
 ///
-/// - One task per connection, started when the handler is added, opens the endpoint and
-///   then takes the messages from a ``MessageMailbox``; it runs isolated to the endpoint's
-///   ``WebSocketEndpoint/isolation`` (for `/ws`, the session's environment actor), so
-///   handling a message costs one resumption of that task and no other executor switch.
 /// - Server pings every `pingInterval`; a peer that has not answered a ping within
 ///   `pingTimeout` is disconnected.
 /// - A message over `messageLimit` bytes is handed to the endpoint as oversize
 ///   (``WebSocketEndpoint`` decides what to send) — larger ones are refused by the frame
 ///   aggregator before this handler sees them.
-/// - Once the connection closes, pending messages are dropped; the endpoint's
-///   ``WebSocketEndpoint/closed()`` runs once, after the message in progress and after the
-///   channel is gone.
+/// - The endpoint's ``WebSocketEndpoint/closed()`` runs once, after the message in progress.
 ///
-/// Lives on its channel's event loop; the connection's task reaches it only through the
-/// mailbox and the pipeline (``SocketWriter``).
+/// Lives on its channel's event loop; tasks call back into it only through `eventLoop.execute`.
 final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -26,19 +19,22 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     /// Asks the connection to send a close frame and end (see ``SocketWriter/close(code:)``).
     struct CloseRequest { var code: WebSocketErrorCode }
 
-    private enum State { case open, closing, closed }
+    private enum State { case opening, open, closing, closed }
 
     private let endpoint: any WebSocketEndpoint
     private let executor: EventLoopTaskExecutor?
     private let pingInterval: TimeAmount?
     private let pingTimeout: TimeAmount
     private let registry: ConnectionRegistry
-    private let mailbox = MessageMailbox()
-    private var state = State.open
+    private var state = State.opening
+    private var pending: [WebSocketMessage] = []
+    private var busy = true  // until open() returns
     private var awaitingPong = false
     private var pongDeadline: Scheduled<Void>?
     private var pingTask: RepeatedTask?
     private var closeTimeout: Scheduled<Void>?
+    private var endpointClosed = false
+    private var channelGone = false
 
     init(endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, pingInterval: TimeAmount?, pingTimeout: TimeAmount, registry: ConnectionRegistry) {
         self.pingTimeout = pingTimeout
@@ -52,10 +48,18 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         registry.add(context.channel)
         let socket = SocketWriter(channel: context.channel)
         let endpoint = self.endpoint
-        let mailbox = self.mailbox
-        Task(executorPreference: executor) { () async -> Void in await serveConnection(endpoint, mailbox, socket) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task(executorPreference: executor) {
+            let keepOpen = await endpoint.open(socket)
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.busy = false
+                if !keepOpen { handler.startClosing(context: context, code: .normalClosure) }
+                handler.drain(context: context)
+            }
+        }
         if let pingInterval {
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: pingInterval, delay: pingInterval) { _ in
                 let (handler, context) = bound.value
                 handler.ping(context: context)
@@ -67,9 +71,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            if state == .open { mailbox.push(.text(frame.unmaskedData)) }
+            enqueue(.text(frame.unmaskedData), context: context)
         case .binary:
-            if state == .open { mailbox.push(.binary) }
+            enqueue(.binary, context: context)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
@@ -84,8 +88,39 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
+    private func enqueue(_ message: WebSocketMessage, context: ChannelHandlerContext) {
+        guard state == .opening || state == .open else { return }
+        pending.append(message)
+        drain(context: context)
+    }
+
+    /// Hands the next message to the endpoint when none is in progress.
+    private func drain(context: ChannelHandlerContext) {
+        if state == .opening, !busy { state = .open }
+        guard !busy else { return }
+        guard state == .open, !pending.isEmpty else {
+            if state == .closed || channelGone { finishEndpoint() }
+            return
+        }
+        busy = true
+        let message = pending.removeFirst()
+        let socket = SocketWriter(channel: context.channel)
+        let endpoint = self.endpoint
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        Task(executorPreference: executor) {
+            let keepOpen = await endpoint.receive(message, socket)
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.busy = false
+                if !keepOpen { handler.startClosing(context: context, code: .normalClosure) }
+                handler.drain(context: context)
+            }
+        }
+    }
+
     private func ping(context: ChannelHandlerContext) {
-        guard state == .open, !awaitingPong else { return }
+        guard state == .open || state == .opening, !awaitingPong else { return }
         awaitingPong = true
         var data = context.channel.allocator.buffer(capacity: 8)
         data.writeInteger(UInt64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds))
@@ -106,9 +141,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             // The peer answered our close: the handshake is complete.
             state = .closed
             context.close(promise: nil)
-        case .open:
+        case .opening, .open:
             state = .closed
-            mailbox.stop()
+            pending.removeAll()
             var data = frame.unmaskedData
             let code = data.readSlice(length: 2) ?? ByteBuffer()
             let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
@@ -120,9 +155,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     /// Sends a close frame and gives the peer five seconds to answer.
     private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
-        guard state == .open else { return }
+        guard state == .opening || state == .open else { return }
         state = .closing
-        mailbox.stop()
+        pending.removeAll()
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
@@ -138,40 +173,25 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        channelGone = true
         state = .closed
-        mailbox.finish()
+        pending.removeAll()
         pingTask?.cancel()
         pongDeadline?.cancel()
         closeTimeout?.cancel()
         registry.remove(context.channel)
+        if !busy { finishEndpoint() }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
-}
 
-/// The connection's task: opens the endpoint, then serves it isolated to its
-/// ``WebSocketEndpoint/isolation``.
-private func serveConnection(_ endpoint: any WebSocketEndpoint, _ mailbox: MessageMailbox, _ socket: SocketWriter) async {
-    if await !endpoint.open(socket) {
-        mailbox.stop()
-        socket.close()
+    private func finishEndpoint() {
+        guard !endpointClosed, channelGone else { return }
+        endpointClosed = true
+        let endpoint = self.endpoint
+        Task(executorPreference: executor) { await endpoint.closed() }
     }
-    await serve(endpoint, mailbox, socket, isolation: endpoint.isolation)
-}
-
-/// Hands every message to the endpoint, isolated to `isolation`, until the mailbox is
-/// finished, then tells the endpoint the connection is gone.
-private func serve(
-    _ endpoint: any WebSocketEndpoint, _ mailbox: MessageMailbox, _ socket: SocketWriter, isolation: isolated (any Actor)?
-) async {
-    while let message = await mailbox.next() {
-        if await !endpoint.receive(message, socket) {
-            mailbox.stop()
-            socket.close()
-        }
-    }
-    await endpoint.closed()
 }

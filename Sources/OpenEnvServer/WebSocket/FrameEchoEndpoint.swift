@@ -6,8 +6,6 @@ import NIOCore
 final class FrameEchoEndpoint: WebSocketEndpoint {
     func open(_ socket: SocketWriter) async -> Bool { true }
 
-    var isolation: (any Actor)? { nil }
-
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
         guard case .text(let buffer) = message else { return false }
         socket.send(text: Array(buffer.readableBytesView))

@@ -39,10 +39,6 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
     }
 
-    /// Nonisolated: a request may reach any tool and the session's bookkeeping, not mostly
-    /// the environment actor.
-    var isolation: (any Actor)? { nil }
-
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
         guard let session, !finished else { return false }
         guard case .text(let buffer) = message else {

@@ -45,10 +45,6 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
     }
 
-    /// The session's environment actor: a step then runs from frame to reply without an
-    /// executor switch.
-    var isolation: (any Actor)? { session?.isolation }
-
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
         guard let session, !finished else { return false }
         let handler = SessionSocketProtocol(session: session, dispatcher: dispatcher)
