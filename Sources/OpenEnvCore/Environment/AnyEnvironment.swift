@@ -18,13 +18,7 @@ public struct EnvironmentSchemas: Sendable, Equatable {
 /// the environment produced a reward that must not be sent (non-finite, or outside
 /// ``EnvironmentInfo/rewardRange``); every other thrown error comes from the environment
 /// itself. Tool calls throw ``ToolError``.
-///
-/// The closures are `nonisolated(nonsending)`: they run on their caller's executor and hop
-/// only into the environment actor itself, so a caller isolated to ``isolation`` runs a
-/// whole call (decoding, the environment's method, encoding) without switching executors.
 public struct AnyEnvironment: Sendable {
-    /// The environment instance, as the actor its calls are isolated to.
-    public let isolation: any Actor
     public let reset: @Sendable (JSONObject) async throws -> WireObservation
     public let step: @Sendable (JSONValue) async throws -> WireObservation
     public let state: @Sendable () async throws -> JSONValue
@@ -100,7 +94,6 @@ public struct EnvironmentFactory: Sendable {
 
 extension AnyEnvironment {
     init<E: Environment>(_ env: E) {
-        isolation = env
         let encoder = JSONValueEncoder()
         let rewardRange = E.info.rewardRange
         @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {

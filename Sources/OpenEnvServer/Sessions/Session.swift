@@ -16,12 +16,8 @@ typealias SocketKicker = @Sendable (SessionError?) async -> Void
 ///
 /// A session owns its environment exclusively: every call (from `/ws`, an attached
 /// socket, HTTP routes or JSON-RPC) goes through ``run(countsAsActivity:_:)``, which
-/// admits one call at a time, in arrival order (a ``CallGate``). The environment is closed
-/// exactly once, by ``shutdown(reason:)``, after the call in progress (if any) has returned.
-///
-/// ``run(countsAsActivity:_:)`` is nonisolated and runs on its caller's executor: a caller
-/// isolated to ``isolation`` (the environment's actor) reaches the environment without an
-/// executor switch. Attachment and shutdown are isolated to the session actor.
+/// admits one call at a time, in arrival order. The environment is closed exactly once,
+/// by ``shutdown(reason:)``, after the call in progress (if any) has returned.
 public actor Session {
     /// Who created the session; only the owner may end it.
     public enum Owner: Sendable, Equatable {
@@ -31,17 +27,20 @@ public actor Session {
 
     public nonisolated let id: String
     public nonisolated let owner: Owner
-    private nonisolated let environment: AnyEnvironment
-    private nonisolated let stepTimeout: Duration?
-    private nonisolated let calls = CallGate()
-    private nonisolated let lastActivityClock = Mutex(ContinuousClock.now)
-    /// A call that outlived the step deadline and may still be running.
-    private nonisolated let strandedCall = Mutex<Task<Void, Never>?>(nil)
+    private let environment: AnyEnvironment
+    private let stepTimeout: Duration?
 
     /// The socket attached with `/ws?session_id=`, if any.
     public private(set) var attached: ConnectionID?
     /// An `openenv/session/close` arrived while a socket was attached.
     public private(set) var closeRequested = false
+    public private(set) var lastActivity = ContinuousClock.now
+    public private(set) var isClosed = false
+
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// A call that outlived the step deadline and may still be running.
+    private var strandedCall: Task<Void, Never>?
     private var kickers: [ConnectionID: SocketKicker] = [:]
 
     init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?) {
@@ -51,27 +50,19 @@ public actor Session {
         self.stepTimeout = stepTimeout
     }
 
-    /// The actor the environment's calls run on. Code isolated to it calls the
-    /// environment without switching executors.
-    public nonisolated var isolation: any Actor { environment.isolation }
-
-    /// The time of the last call counted as activity (or attach/detach).
-    public nonisolated var lastActivity: ContinuousClock.Instant { lastActivityClock.withLock { $0 } }
-
-    /// `true` once ``shutdown(reason:)`` started: no call is admitted any more.
-    public nonisolated var isClosed: Bool { calls.isClosed }
-
     /// Runs `body` against the environment, after every call that arrived before it.
     ///
     /// - Throws: ``SessionError/closed(_:)`` once the session is closed;
     ///   ``SessionError/deadlineExceeded(seconds:)`` when the step deadline passes (the
     ///   caller must then destroy the session); otherwise whatever `body` throws.
-    public nonisolated func run<T: Sendable>(
+    public func run<T: Sendable>(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
-        guard await calls.enter() else { throw SessionError.closed(id) }
-        defer { calls.leave() }
-        if countsAsActivity { touch() }
+        guard !isClosed else { throw SessionError.closed(id) }
+        await acquire()
+        defer { release() }
+        guard !isClosed else { throw SessionError.closed(id) }
+        if countsAsActivity { lastActivity = .now }
         let environment = self.environment
         guard let stepTimeout else { return try await body(environment) }
         let work = Task { try await body(environment) }
@@ -82,10 +73,22 @@ public actor Session {
         } catch let error as SessionError {
             if case .deadlineExceeded = error {
                 work.cancel()
-                strandedCall.withLock { $0 = Task { _ = try? await work.value } }
+                strandedCall = Task { _ = try? await work.value }
             }
             throw error
         }
+    }
+
+    private func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    private func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
 
     static func seconds(_ d: Duration) -> String {
@@ -93,7 +96,7 @@ public actor Session {
         return String(Double(s) + Double(atto) / 1e18)
     }
 
-    nonisolated func touch() { lastActivityClock.withLock { $0 = .now } }
+    func touch() { lastActivity = .now }
 
     /// Binds `connection` as this session's attached socket.
     func attach(_ connection: ConnectionID, kicker: @escaping SocketKicker) throws(SessionError) {
@@ -102,7 +105,7 @@ public actor Session {
         guard attached == nil else { throw .alreadyAttached(id) }
         attached = connection
         kickers[connection] = kicker
-        touch()
+        lastActivity = .now
     }
 
     /// Unbinds `connection`; returns `true` when a close was requested meanwhile, so the
@@ -111,7 +114,7 @@ public actor Session {
         guard attached == connection else { return false }
         attached = nil
         kickers[connection] = nil
-        touch()
+        lastActivity = .now
         return closeRequested
     }
 
@@ -126,13 +129,16 @@ public actor Session {
     /// (after the call in progress, and after a call stranded by the deadline), and every
     /// socket bound to the session is told to close, with `reason` first when given.
     func shutdown(reason: SessionError?) async {
-        guard calls.close() else { return }
+        guard !isClosed else { return }
+        isClosed = true
         let kickers = self.kickers
         self.kickers = [:]
         for kicker in kickers.values { await kicker(reason) }
-        await calls.waitUntilIdle()
+        await acquire()
+        for waiter in waiters { waiter.resume() }
+        waiters = []
         let environment = self.environment
-        if let strandedCall = strandedCall.withLock({ $0 }) {
+        if let strandedCall {
             // Close only once the timed-out call has returned, never concurrently with it.
             Task { await strandedCall.value; await environment.close() }
         } else {

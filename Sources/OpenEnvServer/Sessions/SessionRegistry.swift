@@ -88,7 +88,7 @@ public actor SessionRegistry {
         let now = ContinuousClock.now
         for (id, session) in sessions where session.owner == .http {
             guard await session.attached == nil else { continue }
-            if now - session.lastActivity > timeout {
+            if now - (await session.lastActivity) > timeout {
                 logger.info("reaping idle session", metadata: ["session_id": "\(id)"])
                 await destroy(id)
             }
