@@ -8,6 +8,8 @@ medians and of the ratios. Only loopback. Every server it starts is stopped at t
     swift build -c release --product openenv
     .venv-interop/bin/python Benchmarks/compare.py [--reps 3] [--quick] [--json out.jsonl]
 
+OPENENV_BENCH_BIN names another `openenv` binary (e.g. one built with --scratch-path).
+
 The Python reference is Tests/Interop/reference_env.py (the official package's public API:
 create_app, MCPEnvironment, Environment), run by this interpreter, which must have the
 pinned openenv installed (scripts/interop-venv). The Swift floor is `openenv serve
@@ -28,7 +30,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SWIFT = os.path.join(ROOT, ".build", "release", "openenv")
+SWIFT = os.environ.get("OPENENV_BENCH_BIN") or os.path.join(ROOT, ".build", "release", "openenv")
 REFERENCE = os.path.join(ROOT, "Tests", "Interop", "reference_env.py")
 ECHO_ACTION = '{"type":"call_tool","tool_name":"echo_message","arguments":{"message":"hello"}}'
 GRID_ACTION = '{"action":"DOWN"}'
