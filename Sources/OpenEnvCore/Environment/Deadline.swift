@@ -14,10 +14,11 @@ public func withDeadline<T: Sendable>(
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             gate.install(continuation)
-            let work = Task {
+            let executor = PreferredExecutor.current
+            let work = Task(executorPreference: executor) {
                 do { gate.resume(with: .success(try await operation())) } catch { gate.resume(with: .failure(error)) }
             }
-            let timer = Task {
+            let timer = Task(executorPreference: executor) {
                 try? await Task.sleep(for: timeout)
                 if !Task.isCancelled, gate.resume(with: .failure(onTimeout())) { work.cancel() }
             }

@@ -157,7 +157,7 @@ struct JSONRPCDispatcher: Sendable {
         do {
             if let session { return try await session.run(body) }
             let environment = try await factory.make()
-            defer { Task { await environment.close() } }
+            defer { Task(executorPreference: PreferredExecutor.current) { await environment.close() } }
             return try await body(environment)
         } catch let error as RPCFailure {
             return Self.error(id, error.code, error.message)

@@ -65,7 +65,7 @@ public actor Session {
         if countsAsActivity { lastActivity = .now }
         let environment = self.environment
         guard let stepTimeout else { return try await body(environment) }
-        let work = Task { try await body(environment) }
+        let work = Task(executorPreference: PreferredExecutor.current) { try await body(environment) }
         do {
             return try await withDeadline(stepTimeout, { try await work.value }) {
                 SessionError.deadlineExceeded(seconds: Self.seconds(stepTimeout))

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import OpenEnvCore
 
 /// Serves plain HTTP requests on one connection: collects the body (up to a limit), routes
 /// the request, writes the response in one piece.
@@ -62,8 +63,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .dynamic(let handle):
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            Task(executorPreference: executor) {
-                let response = await handle(request, parameters)
+            Task(executorPreference: executor) { [executor] in
+                let response = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
                 eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.write(response, keepAlive: keepAlive, context: context)

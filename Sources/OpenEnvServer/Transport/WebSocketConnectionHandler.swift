@@ -1,4 +1,5 @@
 import NIOCore
+import OpenEnvCore
 import NIOWebSocket
 
 /// Runs one WebSocket connection: control frames (ping, pong, close) on the event loop,
@@ -50,8 +51,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        Task(executorPreference: executor) {
-            let keepOpen = await endpoint.open(socket)
+        Task(executorPreference: executor) { [executor] in
+            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.open(socket) }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.busy = false
@@ -108,8 +109,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        Task(executorPreference: executor) {
-            let keepOpen = await endpoint.receive(message, socket)
+        Task(executorPreference: executor) { [executor] in
+            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(message, socket) }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.busy = false
