@@ -148,7 +148,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             var data = frame.unmaskedData
             let code = data.readSlice(length: 2) ?? ByteBuffer()
             let reply = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in bound.value.close(promise: nil) }
         case .closed:
             break
         }
@@ -162,7 +163,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        closeTimeout = context.eventLoop.scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        closeTimeout = context.eventLoop.scheduleTask(in: .seconds(5)) { bound.value.close(promise: nil) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

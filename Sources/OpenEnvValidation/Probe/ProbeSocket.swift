@@ -56,10 +56,10 @@ actor ProbeSocket {
                     }
                     end = .closed(code: frame.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) })
                 } catch {
-                    await self.failOpening(error)
+                    self.failOpening(error)
                     end = .closed(code: nil)
                 }
-                await self.finish(end)
+                self.finish(end)
             }
             Task {
                 try? await Task.sleep(for: timeout)
