@@ -28,6 +28,10 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.extraBody = extraBody
     }
 
+    /// The deadline of one model request attempt for agents: generations with many tokens
+    /// take minutes on a busy endpoint, so longer than a judge's 60 s.
+    public static let defaultRequestTimeout: Duration = .seconds(300)
+
     public static let defaultSystemPrompt =
         "You are an agent acting in an environment through the tools you are given. Call tools to make progress; answer without a tool call when you are done."
 
@@ -49,6 +53,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// | `OPENENV_AGENT_TEMPERATURE` | sampling temperature (default 1) |
     /// | `OPENENV_AGENT_SYSTEM_PROMPT` | system message (default ``defaultSystemPrompt``) |
     /// | `OPENENV_AGENT_MAX_MODEL_CALLS` | model replies per turn (default 16) |
+    /// | `OPENENV_AGENT_TIMEOUT` | seconds one model request may take (default 300) |
     ///
     /// Throws ``EndpointError/invalidConfiguration(_:)`` naming the missing or malformed variable.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(EndpointError) -> AgentConfiguration {
@@ -67,8 +72,14 @@ public struct AgentConfiguration: Sendable, Equatable {
             guard let n = Int(text), n >= 1 else { throw .invalidConfiguration("OPENENV_AGENT_MAX_MODEL_CALLS must be an integer >= 1, not '\(text)'") }
             maxModelCalls = n
         }
+        var policy = RequestPolicy(timeout: defaultRequestTimeout)
+        if let text = value("OPENENV_AGENT_TIMEOUT") {
+            guard let seconds = Double(text), seconds > 0 else { throw .invalidConfiguration("OPENENV_AGENT_TIMEOUT must be a positive number of seconds, not '\(text)'") }
+            policy.timeout = .milliseconds(Int64(seconds * 1000))
+        }
         return AgentConfiguration(
-            model: ChatModelConfiguration(baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature),
+            model: ChatModelConfiguration(
+                baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature, policy: policy),
             systemPrompt: value("OPENENV_AGENT_SYSTEM_PROMPT") ?? defaultSystemPrompt, maxModelCalls: maxModelCalls)
     }
 }

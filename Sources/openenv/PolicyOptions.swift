@@ -32,6 +32,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "llm: sampling temperature.")
     var temperature = 1.0
 
+    @Option(help: "llm: seconds one model request may take before it is retried (3 attempts in all).")
+    var modelTimeout = 300.0
+
     @Option(help: "llm: model replies per episode before the agent is stopped.")
     var maxModelCalls = 16
 
@@ -62,9 +65,12 @@ struct PolicyOptions: ParsableArguments {
             throw ValidationError("--policy llm needs --model-url (or $OPENENV_AGENT_BASE_URL)")
         }
         guard let model = model ?? value("OPENENV_AGENT_MODEL") else { throw ValidationError("--policy llm needs --model (or $OPENENV_AGENT_MODEL)") }
-        guard temperature >= 0, maxModelCalls >= 1 else { throw ValidationError("--temperature must be >= 0 and --max-model-calls >= 1") }
+        guard temperature >= 0, maxModelCalls >= 1, modelTimeout > 0 else {
+            throw ValidationError("--temperature must be >= 0, --max-model-calls >= 1 and --model-timeout > 0")
+        }
         let chat = ChatModelConfiguration(
-            baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature)
+            baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature,
+            policy: RequestPolicy(timeout: .milliseconds(Int64(modelTimeout * 1000))))
         _ = try ChatCompletionsClient(chat)
         return AgentConfiguration(
             model: chat, systemPrompt: systemPrompt, maxModelCalls: maxModelCalls, logprobs: logprobs,

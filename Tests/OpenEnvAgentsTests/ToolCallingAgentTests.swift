@@ -132,8 +132,10 @@ import Testing
     @Test func readsTheModelFromTheProcessEnvironment() throws {
         let configuration = try AgentConfiguration.fromEnvironment([
             "OPENENV_AGENT_BASE_URL": "http://127.0.0.1:9/v1", "OPENENV_AGENT_MODEL": "m", "OPENAI_API_KEY": "k",
-            "OPENENV_AGENT_TEMPERATURE": "0", "OPENENV_AGENT_MAX_MODEL_CALLS": "4",
+            "OPENENV_AGENT_TEMPERATURE": "0", "OPENENV_AGENT_MAX_MODEL_CALLS": "4", "OPENENV_AGENT_TIMEOUT": "2.5",
         ])
+        #expect(configuration.model.policy.timeout == .milliseconds(2500))
+        #expect(try AgentConfiguration.fromEnvironment(["OPENENV_AGENT_BASE_URL": "http://x/v1", "OPENENV_AGENT_MODEL": "m"]).model.policy.timeout == .seconds(300))
         #expect(configuration.model.baseURL == "http://127.0.0.1:9/v1" && configuration.model.apiKey == "k")
         #expect(configuration.model.temperature == 0 && configuration.maxModelCalls == 4)
         #expect(throws: EndpointError.self) { try AgentConfiguration.fromEnvironment(["OPENENV_AGENT_MODEL": "m"]) }

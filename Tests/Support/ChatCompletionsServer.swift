@@ -17,6 +17,7 @@ public final class ChatCompletionsServer: Sendable {
     }
 
     /// Runs `body` with a server answering by `rule`, then stops it.
+    @discardableResult
     public static func with<T: Sendable>(_ rule: @escaping Rule = ChatReply.toolUser, _ body: (ChatCompletionsServer) async throws -> T) async throws -> T {
         let log = RequestLog()
         return try await withLoopbackHTTPServer({ request in

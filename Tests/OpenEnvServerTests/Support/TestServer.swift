@@ -11,6 +11,7 @@ import FoundationNetworking
 #endif
 
 /// Runs a server on a free loopback port for the duration of `body` (see ``withInProcessServer``).
+@discardableResult
 func withServer<T: Sendable>(
     _ factory: EnvironmentFactory, configuration: ServerConfiguration = ServerConfiguration(port: 0),
     _ body: @Sendable (TestServer) async throws -> T
