@@ -43,6 +43,32 @@ public struct OpenEnvServer: Sendable {
     /// Whether `/harness` is served: production mode, for harness environments (spec §2.9).
     var servesHarness: Bool { configuration.mode == .production && factory.providesHarness }
 
+    /// Serves while `body` runs with the bound port (useful with port 0), then shuts down as
+    /// on SIGTERM — every session closed — before returning `body`'s result or rethrowing
+    /// its error. Throws the server's own error when it cannot start (e.g. the port is taken).
+    public func withRunning<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let task = Task {
+            defer { continuation.finish() }
+            try await run { continuation.yield($0) }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw CancellationError()  // run() returned without listening: only when cancelled
+        }
+        do {
+            let result = try await body(port)
+            task.cancel()
+            _ = await task.result
+            return result
+        } catch {
+            task.cancel()
+            _ = await task.result
+            throw error
+        }
+    }
+
     /// The routes of the plain HTTP side.
     func makeRouter(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) -> HTTPRouter {
         var router = HTTPRouter()

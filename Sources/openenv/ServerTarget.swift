@@ -27,14 +27,6 @@ struct ServerTarget: ParsableArguments {
         let server = OpenEnvServer(
             factory: BuiltinEnvironments.named(env!)!.factory,
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0, maxSessions: maxSessions), logger: logger)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let task = Task { try await server.run { continuation.yield($0) } }
-        defer { task.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ExitCode.failure }
-        let result = try await body("http://127.0.0.1:\(port)")
-        task.cancel()
-        _ = await task.result
-        return result
+        return try await server.withRunning { port in try await body("http://127.0.0.1:\(port)") }
     }
 }

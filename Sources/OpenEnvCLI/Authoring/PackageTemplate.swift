@@ -242,13 +242,9 @@ public struct PackageTemplate: Sendable {
                 let server = OpenEnvServer(
                     factory: EnvironmentFactory { \(moduleName)Environment() },
                     configuration: ServerConfiguration(host: "127.0.0.1", port: 0, maxSessions: 4), logger: logger)
-                let (ports, continuation) = AsyncStream<Int>.makeStream()
-                let serving = Task { try await server.run { port in continuation.yield(port) } }
-                var iterator = ports.makeAsyncIterator()
-                let port = try #require(await iterator.next())
-                let report = try await Validator.validate(url: "http://127.0.0.1:\\(port)", options: ValidationOptions(level: .semantic))
-                serving.cancel()
-                _ = await serving.result
+                let report = try await server.withRunning { port in
+                    try await Validator.validate(url: "http://127.0.0.1:\\(port)", options: ValidationOptions(level: .semantic))
+                }
                 #expect(report.passed, "\\(report.text)")
             }
         }
