@@ -58,10 +58,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Throws ``EndpointError/invalidConfiguration(_:)`` naming the missing or malformed variable.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(EndpointError) -> AgentConfiguration {
         func value(_ names: String...) -> String? { names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty } }
-        guard let baseURL = value("OPENENV_AGENT_BASE_URL", "OPENAI_BASE_URL") else {
+        let endpoint = EndpointVariables(environment)
+        guard let baseURL = endpoint.baseURL else {
             throw .invalidConfiguration("set OPENENV_AGENT_BASE_URL (or OPENAI_BASE_URL) to the agent model's API root, e.g. http://127.0.0.1:8000/v1")
         }
-        guard let model = value("OPENENV_AGENT_MODEL") else { throw .invalidConfiguration("set OPENENV_AGENT_MODEL to the agent's model name") }
+        guard let model = endpoint.model else { throw .invalidConfiguration("set OPENENV_AGENT_MODEL to the agent's model name") }
         var temperature = 1.0
         if let text = value("OPENENV_AGENT_TEMPERATURE") {
             guard let t = Double(text), t >= 0 else { throw .invalidConfiguration("OPENENV_AGENT_TEMPERATURE must be a number >= 0, not '\(text)'") }
@@ -78,8 +79,26 @@ public struct AgentConfiguration: Sendable, Equatable {
             policy.timeout = .milliseconds(Int64(seconds * 1000))
         }
         return AgentConfiguration(
-            model: ChatModelConfiguration(
-                baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature, policy: policy),
+            model: ChatModelConfiguration(baseURL: baseURL, model: model, apiKey: endpoint.apiKey, temperature: temperature, policy: policy),
             systemPrompt: value("OPENENV_AGENT_SYSTEM_PROMPT") ?? defaultSystemPrompt, maxModelCalls: maxModelCalls)
+    }
+}
+
+extension AgentConfiguration {
+    /// The model endpoint the process environment names, each `nil` when unset or empty:
+    /// `OPENENV_AGENT_BASE_URL` (else `OPENAI_BASE_URL`), `OPENENV_AGENT_MODEL`,
+    /// `OPENENV_AGENT_API_KEY` (else `OPENAI_API_KEY`). Command-line tools use it for the
+    /// defaults of their own options.
+    public struct EndpointVariables: Sendable, Equatable {
+        public var baseURL: String?
+        public var model: String?
+        public var apiKey: String?
+
+        public init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+            func value(_ names: String...) -> String? { names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty } }
+            baseURL = value("OPENENV_AGENT_BASE_URL", "OPENAI_BASE_URL")
+            model = value("OPENENV_AGENT_MODEL")
+            apiKey = value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY")
+        }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import OpenEnvAgents
 import OpenEnvCore
 import OpenEnvRewards
@@ -59,17 +58,16 @@ struct PolicyOptions: ParsableArguments {
 
     /// The llm policy's model settings: the options, falling back on the process environment.
     func agentConfiguration() throws -> AgentConfiguration {
-        let environment = ProcessInfo.processInfo.environment
-        func value(_ names: String...) -> String? { names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty } }
-        guard let baseURL = modelUrl ?? value("OPENENV_AGENT_BASE_URL", "OPENAI_BASE_URL") else {
+        let endpoint = AgentConfiguration.EndpointVariables()
+        guard let baseURL = modelUrl ?? endpoint.baseURL else {
             throw ValidationError("--policy llm needs --model-url (or $OPENENV_AGENT_BASE_URL)")
         }
-        guard let model = model ?? value("OPENENV_AGENT_MODEL") else { throw ValidationError("--policy llm needs --model (or $OPENENV_AGENT_MODEL)") }
+        guard let model = model ?? endpoint.model else { throw ValidationError("--policy llm needs --model (or $OPENENV_AGENT_MODEL)") }
         guard temperature >= 0, maxModelCalls >= 1, modelTimeout > 0 else {
             throw ValidationError("--temperature must be >= 0, --max-model-calls >= 1 and --model-timeout > 0")
         }
         let chat = ChatModelConfiguration(
-            baseURL: baseURL, model: model, apiKey: value("OPENENV_AGENT_API_KEY", "OPENAI_API_KEY"), temperature: temperature,
+            baseURL: baseURL, model: model, apiKey: endpoint.apiKey, temperature: temperature,
             policy: RequestPolicy(timeout: .milliseconds(Int64(modelTimeout * 1000))))
         _ = try ChatCompletionsClient(chat)
         return AgentConfiguration(
