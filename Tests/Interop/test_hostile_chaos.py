@@ -35,8 +35,8 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from conftest import HERE, IS_REFERENCE, Server, server_command, free_port, wait_until
-from hostile import (OP_TEXT, RawHTTP, RawWS, build_frame, describe, env_int, proc_stats, settle, text,
+from conftest import HERE, Server, server_command, free_port, wait_until
+from hostile import (Reporter, OP_TEXT, RawHTTP, RawWS, build_frame, describe, env_int, proc_stats, settle, text,
                      active_sessions, ws_ok_frame)
 
 pytestmark = pytest.mark.swift_only
@@ -55,9 +55,10 @@ def _warm(server: Server, n: int = 5) -> None:
     time.sleep(0.3)
 
 
-def _assert_settled(server: Server, baseline, what: str, sessions: int = 0, timeout: float = 15.0) -> None:
+def _assert_settled(server: Server, baseline, what: str, say: Any = print, sessions: int = 0,
+                    timeout: float = 15.0) -> None:
     now, n, off = settle(server, baseline, sessions=sessions, timeout=timeout)
-    print(f"{what}: after {now} sessions={n} (baseline {baseline})")
+    say(f"{what}: after {now} sessions={n} (baseline {baseline})")
     assert not off, f"{what}: not back to baseline: " + "; ".join(off)
     w = RawWS("127.0.0.1", server.port)
     r = w.request({"type": "reset", "data": {}})
@@ -70,9 +71,8 @@ def _assert_settled(server: Server, baseline, what: str, sessions: int = 0, time
 # ======================================================================================
 
 
-def test_abrupt_clients_leave_nothing_behind(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_abrupt_clients_leave_nothing_behind(start, pytestconfig):
+    say = Reporter(pytestconfig)
     server = start("echo", max_sessions=64)
     _warm(server)
     base = proc_stats(server.proc.pid)
@@ -106,8 +106,8 @@ def test_abrupt_clients_leave_nothing_behind(start):
             w.send_raw(text(STEP))
             time.sleep(0.001)
         w.abort()
-    print(f"\nabrupt clients: {counts} in {time.monotonic() - t0:.1f}s")
-    _assert_settled(server, base, "abrupt clients")
+    say(f"\nabrupt clients: {counts} in {time.monotonic() - t0:.1f}s")
+    _assert_settled(server, base, "abrupt clients", say)
 
 
 # ======================================================================================
@@ -115,9 +115,8 @@ def test_abrupt_clients_leave_nothing_behind(start):
 # ======================================================================================
 
 
-def test_stuck_peers_are_dropped_by_ping(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_stuck_peers_are_dropped_by_ping(start, pytestconfig):
+    say = Reporter(pytestconfig)
     interval, timeout = 1.0, 1.0
     server = start("echo", max_sessions=64, extra_args=["--ping-interval", "1", "--ping-timeout", "1"])
     _warm(server)
@@ -141,12 +140,12 @@ def test_stuck_peers_are_dropped_by_ping(start):
     freed = wait_until(lambda: active_sessions(server) == 0, interval + timeout + interval + 3.0, 0.05,
                        "stuck peers dropped")
     took = time.monotonic() - t_stuck
-    print(f"\nstuck peers: 12 sessions freed {took:.2f}s after the peers stopped reading "
+    say(f"\nstuck peers: 12 sessions freed {took:.2f}s after the peers stopped reading "
           f"(ping interval {interval:g}s + timeout {timeout:g}s)")
     assert took <= interval + timeout + 1.0, f"the slots were freed only after {took:.2f}s"
     for w in peers:
         w.abort()
-    _assert_settled(server, base, "stuck peers")
+    _assert_settled(server, base, "stuck peers", say)
 
 
 # ======================================================================================
@@ -183,9 +182,8 @@ def _netns_usable() -> Optional[str]:
     return None
 
 
-def test_half_open_peers_in_a_network_namespace_are_freed():
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_half_open_peers_in_a_network_namespace_are_freed(pytestconfig):
+    say = Reporter(pytestconfig)
     why = _netns_usable()
     if why:
         pytest.skip(why)
@@ -245,12 +243,12 @@ def test_half_open_peers_in_a_network_namespace_are_freed():
             client.wait(timeout=10)
             _ip("netns", "del", ns, check=False)
             _ip("link", "del", host_if, check=False)
-        print("\nhalf-open peers freed after: " + ", ".join(f"{k} {v:.2f}s" for k, v in results.items()))
+        say("\nhalf-open peers freed after: " + ", ".join(f"{k} {v:.2f}s" for k, v in results.items()))
         for k, v in results.items():
             assert v <= interval + timeout + 1.0, f"{k}: freed only after {v:.2f}s"
         # the server still listens on the (now gone) veth address: its listening fd is the baseline's
         now, n, off = settle(server, base, sessions=0)
-        print(f"after: {now} (baseline {base})")
+        say(f"after: {now} (baseline {base})")
         assert not off, "; ".join(off)
     finally:
         for c in clients:
@@ -275,9 +273,8 @@ def _ready(server: Server) -> bool:
 # ======================================================================================
 
 
-def test_ten_thousand_connect_close_cycles(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_ten_thousand_connect_close_cycles(start, pytestconfig):
+    say = Reporter(pytestconfig)
     cycles = env_int("OPENENV_HOSTILE_CYCLES", 10_000)
     limit = 240.0
     server = start("echo", max_sessions=64)
@@ -316,10 +313,10 @@ def test_ten_thousand_connect_close_cycles(start):
             break
     took = time.monotonic() - t0
     done = sum(kinds.values())
-    print(f"\nconnect/close cycles: {done} in {took:.1f}s ({done / took:.0f}/s) {kinds}")
+    say(f"\nconnect/close cycles: {done} in {took:.1f}s ({done / took:.0f}/s) {kinds}")
     assert not failures, "\n".join(failures[:20])
     assert done == cycles, f"only {done} of {cycles} cycles within {limit:g}s"
-    _assert_settled(server, base, "connect/close cycles")
+    _assert_settled(server, base, "connect/close cycles", say)
 
 
 # ======================================================================================
@@ -327,9 +324,8 @@ def test_ten_thousand_connect_close_cycles(start):
 # ======================================================================================
 
 
-def test_abandoned_http_sessions_are_reaped(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_abandoned_http_sessions_are_reaped(start, pytestconfig):
+    say = Reporter(pytestconfig)
     timeout = 2.0
     server = start("echo", max_sessions=64, session_timeout=timeout)
     _warm(server)
@@ -342,9 +338,9 @@ def test_abandoned_http_sessions_are_reaped(start):
     assert active_sessions(server) == 20
     wait_until(lambda: active_sessions(server) == 0, timeout * 3 + 2, 0.1, "abandoned HTTP sessions reaped")
     took = time.monotonic() - t
-    print(f"\nabandoned HTTP sessions: 20 reaped after {took:.2f}s (--session-timeout {timeout:g})")
+    say(f"\nabandoned HTTP sessions: 20 reaped after {took:.2f}s (--session-timeout {timeout:g})")
     assert took <= timeout * 1.25 + 0.5 + 1.0, f"reaped only after {took:.2f}s"
-    _assert_settled(server, base, "abandoned HTTP sessions")
+    _assert_settled(server, base, "abandoned HTTP sessions", say)
 
 
 # ======================================================================================
@@ -391,9 +387,8 @@ class Episode(threading.Thread):
             self.end = ("drop", f"{type(e).__name__}: {e}")
 
 
-def test_sigterm_with_64_clients_mid_episode(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_sigterm_with_64_clients_mid_episode(start, pytestconfig):
+    say = Reporter(pytestconfig)
     server = start("echo", max_sessions=128)
     go = threading.Event()
     clients = [Episode(server.port, i, go) for i in range(64)]
@@ -435,7 +430,7 @@ def test_sigterm_with_64_clients_mid_episode(start):
         if end and end[0] == "close" and not end[3]:
             problems.append(f"client {i}: close {end[1]} but TCP stayed open")
     steps = sum(c.replies for c in clients)
-    print(f"\nSIGTERM with 64 clients: {steps} steps answered; endings {codes}; exit code {rc} after {exit_time:.2f}s")
+    say(f"\nSIGTERM with 64 clients: {steps} steps answered; endings {codes}; exit code {rc} after {exit_time:.2f}s")
     if rc != 0:
         problems.append(f"the server exited with {rc} ({exit_time:.1f}s after SIGTERM)")
     for c in clients:

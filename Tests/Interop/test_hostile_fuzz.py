@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import queue
 import random
 import socket
 import statistics
@@ -35,9 +36,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from conftest import IS_REFERENCE
+
 from fuzz_inputs import HTTP_CLASSES, OVERSIZE_WEIGHT, WS_CLASSES, Case, HTTPCase, gen_oversize
-from hostile import (HTTPReply, RawHTTP, RawWS, describe, env_float, env_int, error_code, many_keys_action,
+from hostile import (Reporter, HandshakeError, HTTPReply, RawHTTP, RawWS, describe, env_float, env_int, error_code, many_keys_action,
                      proc_stats, settle, text, ws_ok_frame)
 
 pytestmark = pytest.mark.swift_only  # /proc readings, --max-message-size, RFC 6455 close codes
@@ -47,7 +48,9 @@ INPUTS = env_int("OPENENV_HOSTILE_INPUTS", 100_000)
 BOUND = env_float("OPENENV_HOSTILE_BOUND", 5.0)
 SMALL_LIMIT = 65536
 PIPELINE = 64
+WORKERS = env_int("OPENENV_HOSTILE_WORKERS", 3)  # client threads, each with its own connections
 EXAMPLES = 4  # failure examples kept per class
+TIMEOUT_BUDGET = 2  # after this many timeouts in a class, its further inputs are counted as failed unsent
 
 
 class Tally:
@@ -56,19 +59,40 @@ class Tally:
         self.outcomes: Dict[str, Counter] = defaultdict(Counter)
         self.failed: Counter = Counter()
         self.examples: Dict[str, List[str]] = defaultdict(list)
+        self.timeouts: Counter = Counter()
         self.connections = 0
+        self.lock = threading.RLock()  # workers share one tally
+
+    def connected(self) -> None:
+        with self.lock:
+            self.connections += 1
+
+    def exhausted(self, cls: str) -> bool:
+        """A class that timed out TIMEOUT_BUDGET times is not sent any more (each timeout
+        costs the bound, and a hung input may keep the server busy): its inputs count as failed."""
+        with self.lock:
+            if self.timeouts[cls] < TIMEOUT_BUDGET:
+                return False
+            self.tried[cls] += 1
+            self.failed[cls] += 1
+            self.outcomes[cls]["FAIL unsent (timeouts)"] += 1
+            return True
 
     def ok(self, cls: str, outcome: str) -> None:
-        self.tried[cls] += 1
-        self.outcomes[cls][outcome] += 1
+        with self.lock:
+            self.tried[cls] += 1
+            self.outcomes[cls][outcome] += 1
 
     def fail(self, cls: str, what: str, data: bytes | str = b"") -> None:
-        self.tried[cls] += 1
-        self.failed[cls] += 1
-        self.outcomes[cls]["FAIL"] += 1
-        if len(self.examples[cls]) < EXAMPLES:
-            shown = data if isinstance(data, str) else repr(data[:160])
-            self.examples[cls].append(f"{what} | input {shown}")
+        with self.lock:
+            if "timeout" in what:
+                self.timeouts[cls] += 1
+            self.tried[cls] += 1
+            self.failed[cls] += 1
+            self.outcomes[cls]["FAIL"] += 1
+            if len(self.examples[cls]) < EXAMPLES:
+                shown = data if isinstance(data, str) else repr(data[:160])
+                self.examples[cls].append(f"{what} | input {shown}")
 
     def summary(self) -> str:
         parts = [f"{c}={self.tried[c]}" + (f"(FAIL {self.failed[c]})" if self.failed[c] else "") for c in sorted(self.tried)]
@@ -92,9 +116,10 @@ class WSRunner:
         self.host, self.port, self.tally = host, port, tally
         self.ws: Optional[RawWS] = None
         self.batch: List[Case] = []
+        self.pongs: Counter = Counter()
 
     def _open(self) -> RawWS:
-        self.tally.connections += 1
+        self.tally.connected()
         return RawWS(self.host, self.port, timeout=BOUND)
 
     def add(self, case: Case) -> None:
@@ -115,7 +140,11 @@ class WSRunner:
     def _run_batch(self, cases: List[Case]) -> List[Case]:
         """Runs the batch; returns the cases that were never judged (after an unexpected close)."""
         if self.ws is None:
-            self.ws = self._open()
+            try:
+                self.ws = self._open()
+            except (OSError, HandshakeError) as e:
+                self.tally.fail(cases[0].cls, f"connect/handshake failed: {type(e).__name__}: {e}", _input_of(cases[0]))
+                return cases[1:]
         ws = self.ws
         try:
             ws.send_raw(b"".join(_input_of(c) for c in cases))
@@ -125,12 +154,16 @@ class WSRunner:
             return cases[1:]
         for i, case in enumerate(cases):
             out = ws.next_message(BOUND)
-            if case.pong is not None and case.pong not in ws.pongs and out[0] == "frame":
-                self.tally.fail(case.cls, f"no pong with the ping's payload before the reply ({describe(out)})",
-                                _input_of(case))
-                ws.pongs.clear()
-                continue
+            # pongs are answered as pings are read, so a pong may overtake earlier replies:
+            # keep them all, and find this case's pong by the time its reply is here
+            self.pongs.update(ws.pongs)
             ws.pongs.clear()
+            if case.pong is not None and out[0] == "frame":
+                if self.pongs[case.pong] <= 0:
+                    self.tally.fail(case.cls, f"no pong with the ping's payload before the reply ({describe(out)})",
+                                    _input_of(case))
+                    continue
+                self.pongs[case.pong] -= 1
             if out[0] == "frame" and ws_ok_frame(out):
                 code = error_code(out)
                 if code == "SESSION_ERROR":
@@ -160,6 +193,7 @@ class WSRunner:
         self._drop()
 
     def _drop(self) -> None:
+        self.pongs.clear()
         if self.ws is not None:
             self.ws.abort()
             self.ws = None
@@ -167,7 +201,7 @@ class WSRunner:
     def run_closing(self, case: Case) -> None:
         try:
             ws = self._open()
-        except OSError as e:
+        except (OSError, HandshakeError) as e:
             self.tally.fail(case.cls, f"connect failed: {e}", _input_of(case))
             return
         try:
@@ -218,7 +252,7 @@ class HTTPRunner:
 
     def _get(self) -> RawHTTP:
         if self.conn is None:
-            self.tally.connections += 1
+            self.tally.connected()
             self.conn = RawHTTP(self.host, self.port, timeout=BOUND)
         return self.conn
 
@@ -265,7 +299,7 @@ class HTTPRunner:
     def _run_framing(self, case: HTTPCase) -> None:
         self._drop()
         try:
-            self.tally.connections += 1
+            self.tally.connected()
             c = RawHTTP(self.host, self.port, timeout=BOUND)
         except OSError as e:
             self.tally.fail(case.cls, f"connect failed: {e}", case.data)
@@ -293,7 +327,7 @@ class HTTPRunner:
             c.close()
 
 
-def slow_headers(host: str, port: int, tally: Tally, lock: threading.Lock, stop: threading.Event) -> None:
+def slow_headers(host: str, port: int, tally: Tally, stop: threading.Event) -> None:
     """Slow partial headers, beside the main run: requests dribbled a byte every 10 ms must
     still be answered; headers that stop halfway hold a connection (counted) until we leave."""
     rng = random.Random(SEED + 1)
@@ -304,8 +338,7 @@ def slow_headers(host: str, port: int, tally: Tally, lock: threading.Lock, stop:
         try:
             c = RawHTTP(host, port, timeout=BOUND)
         except OSError as e:
-            with lock:
-                tally.fail("http_slow", f"connect failed: {e}")
+            tally.fail("http_slow", f"connect failed: {e}")
             continue
         try:
             if i % 2 == 0:
@@ -313,19 +346,16 @@ def slow_headers(host: str, port: int, tally: Tally, lock: threading.Lock, stop:
                     c.send(bytes([b]))
                     time.sleep(0.01)
                 out = c.read_reply(BOUND)
-                with lock:
-                    if out[0] == "reply" and out[1].status == 200:
-                        tally.ok("http_slow", "answered")
-                    else:
-                        tally.fail("http_slow", f"dribbled request: expected 200, got {out}", req)
+                if out[0] == "reply" and out[1].status == 200:
+                    tally.ok("http_slow", "answered")
+                else:
+                    tally.fail("http_slow", f"dribbled request: expected 200, got {out}", req)
             else:
                 c.send(req[: rng.randint(1, len(req) - 3)])
                 time.sleep(rng.uniform(0.5, 2.0))
-                with lock:
-                    tally.ok("http_slow", "abandoned")
+                tally.ok("http_slow", "abandoned")
         except OSError as e:
-            with lock:
-                tally.fail("http_slow", f"{type(e).__name__}: {e}", req)
+            tally.fail("http_slow", f"{type(e).__name__}: {e}", req)
         finally:
             c.close()
 
@@ -335,21 +365,96 @@ def slow_headers(host: str, port: int, tally: Tally, lock: threading.Lock, stop:
 # ======================================================================================
 
 
-def _step_latencies(ws: RawWS, n: int) -> List[float]:
-    out = []
+class Worker(threading.Thread):
+    """Takes cases off the queue: WebSocket cases to its own pipelined connection (or a
+    fresh one for closing cases), HTTP cases to its own kept-alive connection."""
+
+    def __init__(self, main_port: int, small_port: int, tally: Tally, work: "queue.Queue[Any]"):
+        super().__init__(daemon=True)
+        self.tally, self.work = tally, work
+        self.ws_main = WSRunner("127.0.0.1", main_port, tally)
+        self.ws_small = WSRunner("127.0.0.1", small_port, tally)
+        self.http = HTTPRunner("127.0.0.1", main_port, tally)
+
+    def run(self) -> None:
+        while True:
+            case = self.work.get()
+            if case is None:
+                break
+            if self.tally.exhausted(case.cls):
+                continue
+            try:
+                if isinstance(case, HTTPCase):
+                    self.ws_main.flush()
+                    self.http.run(case)
+                elif case.server == "small":
+                    self.ws_main.flush()
+                    self.ws_small.add(case)
+                else:
+                    self.ws_main.add(case)
+            except Exception as e:  # a fault the runners do not model: judged, not fatal
+                self.tally.fail(case.cls, f"client-side {type(e).__name__}: {e}", getattr(case, "note", ""))
+                self.ws_main._drop()
+                self.ws_main.batch = []
+                self.http._drop()
+        self.ws_main.close()
+        self.ws_small.close()
+        self.http._drop()
+
+
+def _step_latencies(ws: RawWS, n: int) -> Tuple[List[float], str]:
+    """n echo steps on the sentinel; their latencies, or what went wrong."""
+    out: List[float] = []
     for i in range(n):
         t = time.perf_counter()
-        r = ws.request({"type": "step", "data": {"type": "call_tool", "tool_name": "echo_message",
-                                                  "arguments": {"message": f"sentinel {i}"}}}, BOUND)
+        try:
+            r = ws.request({"type": "step", "data": {"type": "call_tool", "tool_name": "echo_message",
+                                                      "arguments": {"message": f"sentinel {i}"}}}, BOUND)
+        except OSError as e:
+            return out, f"sentinel step: {type(e).__name__}: {e}"
+        if not (ws_ok_frame(r) and r[1]["type"] == "observation"):
+            return out, f"sentinel step: {describe(r)} after {time.perf_counter() - t:.2f}s"
         out.append(time.perf_counter() - t)
-        assert ws_ok_frame(r) and r[1]["type"] == "observation", f"sentinel step: {describe(r)}"
-    return out
+    return out, ""
 
 
-def test_fuzz_frames_and_bodies(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
-    print(f"\nhostile fuzz: seed={SEED} (OPENENV_HOSTILE_SEED) inputs={INPUTS} (OPENENV_HOSTILE_INPUTS) bound={BOUND:g}s")
+def _ms(xs: List[float]) -> str:
+    return f"median {statistics.median(xs) * 1000:.2f} ms, max {max(xs) * 1000:.1f} ms" if xs else "none"
+
+
+def _slow(after: List[float], before: List[float]) -> bool:
+    return statistics.median(after) > max(3 * statistics.median(before), statistics.median(before) + 0.02)
+
+
+def _big_message(port: int, keys: int) -> Tuple[float, tuple, int]:
+    """One many-key step on its own connection: (seconds to the answer, outcome, size).
+    Waits up to BOUND, then (only to report the time) up to BIG_WAIT in all."""
+    big = many_keys_action(keys)
+    t = time.perf_counter()
+    try:
+        w = RawWS("127.0.0.1", port, timeout=BOUND)
+        r = w.request({"type": "reset", "data": {}})
+    except (OSError, HandshakeError) as e:
+        return time.perf_counter() - t, ("unsent", f"the server did not take a new session: {type(e).__name__} {e}"), len(big)
+    if not ws_ok_frame(r):
+        w.abort()
+        return time.perf_counter() - t, ("unsent", f"the reset before it got {describe(r)}"), len(big)
+    t = time.perf_counter()
+    w.send_raw(text(big))
+    out = w.next_message(BOUND, parse=False)
+    if out[0] == "timeout":
+        out = w.next_message(BIG_WAIT - BOUND, parse=False)
+    took = time.perf_counter() - t
+    w.abort()
+    return took, out, len(big)
+
+
+BIG_WAIT = 30.0
+
+
+def test_fuzz_frames_and_bodies(start, pytestconfig):
+    say = Reporter(pytestconfig)
+    say(f"hostile fuzz: seed={SEED} (OPENENV_HOSTILE_SEED) inputs={INPUTS} (OPENENV_HOSTILE_INPUTS) bound={BOUND:g}s")
     main = start("echo", max_sessions=64)
     small = start("echo", max_sessions=16, extra_args=["--max-message-size", str(SMALL_LIMIT)])
 
@@ -362,20 +467,20 @@ def test_fuzz_frames_and_bodies(start):
         s.post("/reset", {})
     sentinel = RawWS("127.0.0.1", main.port, timeout=BOUND)
     assert ws_ok_frame(sentinel.request({"type": "reset", "data": {}}))
-    before = _step_latencies(sentinel, 30)
+    before, err = _step_latencies(sentinel, 30)
+    assert not err, err
     time.sleep(0.5)
     base_main, base_small = proc_stats(main.proc.pid), proc_stats(small.proc.pid)
-    print(f"baseline main: {base_main}; small: {base_small}; sentinel step median {statistics.median(before) * 1000:.2f} ms")
+    say(f"baseline main: {base_main}; small: {base_small}; sentinel steps {_ms(before)}")
 
     tally = Tally()
-    lock = threading.Lock()  # the tally is shared with the slow-header thread
     stop = threading.Event()
-    slow = threading.Thread(target=slow_headers, args=("127.0.0.1", main.port, tally, lock, stop), daemon=True)
+    slow = threading.Thread(target=slow_headers, args=("127.0.0.1", main.port, tally, stop), daemon=True)
     slow.start()
-
-    ws_main = WSRunner("127.0.0.1", main.port, tally)
-    ws_small = WSRunner("127.0.0.1", small.port, tally)
-    http = HTTPRunner("127.0.0.1", main.port, tally)
+    work: "queue.Queue[Any]" = queue.Queue(maxsize=4 * PIPELINE)
+    workers = [Worker(main.port, small.port, tally, work) for _ in range(WORKERS)]
+    for w in workers:
+        w.start()
 
     rng = random.Random(SEED)
     gens: List[Tuple[str, Any]] = [(n, g) for n, (g, _) in WS_CLASSES.items()]
@@ -383,83 +488,71 @@ def test_fuzz_frames_and_bodies(start):
     gens += [(n, g) for n, (g, _) in HTTP_CLASSES.items()]
     weights = [w for _, w in WS_CLASSES.values()] + [OVERSIZE_WEIGHT] + [w for _, w in HTTP_CLASSES.values()]
     cum = list(itertools.accumulate(weights))
+    problems: List[str] = []
     t0 = time.monotonic()
     for i in range(INPUTS):
         name, gen = gens[bisect.bisect_right(cum, rng.random() * cum[-1])]
-        case = gen(rng)
-        with lock:
-            if isinstance(case, HTTPCase):
-                ws_main.flush()
-                http.run(case)
-            elif case.server == "small":
-                ws_main.flush()
-                ws_small.add(case)
-            else:
-                ws_main.add(case)
-        if main.proc.poll() is not None or small.proc.poll() is not None:
+        try:
+            work.put(gen(rng), timeout=60)
+        except queue.Full:
+            problems.append(f"the workers stopped taking inputs after {i}")
             break
-    with lock:
-        ws_main.close()
-        ws_small.close()
-        http._drop()
-    fuzz_time = time.monotonic() - t0
-
-    # the one 200,000-key action (~2.2 MB), on its own connection
-    big = many_keys_action(200_000)
-    w = RawWS("127.0.0.1", main.port, timeout=BOUND)
-    w.request({"type": "reset", "data": {}})
-    t = time.perf_counter()
-    w.send_raw(text(big))
-    out = w.next_message(BOUND, parse=False)
-    if out[0] == "timeout":  # keep waiting (bounded) only to report the time
-        out = w.next_message(120, parse=False)
-    big_time = time.perf_counter() - t
-    w.close()
-    tally.connections += 1
-    if out[0] == "frame" and big_time <= BOUND:
-        tally.ok("many_keys_200k", "frame")
-    else:
-        tally.fail("many_keys_200k", f"{len(big)} bytes: {describe(out)[:120]} after {big_time:.2f}s (bound {BOUND:g}s)",
-                   f"<200,000-key step, {len(big)} bytes>")
-
+        if i % 500 == 0:
+            if main.proc.poll() is not None or small.proc.poll() is not None:
+                break
+            # the sentinel idles: let it answer the server's pings (it must have nothing else to read)
+            idle = sentinel.next_message(0.005)
+            if idle[0] != "timeout" and not any("sentinel" in p for p in problems):
+                problems.append(f"sentinel got {describe(idle)} during the run")
+    for _ in workers:
+        work.put(None)
+    for w in workers:
+        w.join(timeout=120)
     stop.set()
     slow.join(timeout=10)
+    fuzz_time = time.monotonic() - t0
 
-    alive = main.proc.poll() is None and small.proc.poll() is None
-    after: List[float] = []
-    if alive:
-        after = _step_latencies(sentinel, 30)
-        sentinel.close()
-    # sessions back to 0 (the sentinel is closed), fds back to the baseline with the sentinel
-    # gone (one fd fewer), threads not above, RSS within +30 MB
-    base_main.fds -= 1
-    stats_main, n_main, off_main = settle(main, base_main) if alive else (None, -1, ["dead"])
-    stats_small, n_small, off_small = settle(small, base_small) if alive else (None, -1, ["dead"])
-
-    print(tally.summary())
+    say(tally.summary())
     for cls in sorted(tally.outcomes):
-        print(f"  {cls:20s} " + " ".join(f"{k}:{v}" for k, v in tally.outcomes[cls].most_common()))
-    print(f"fuzz time {fuzz_time:.1f}s ({sum(tally.tried.values()) / max(fuzz_time, 1e-9):.0f} inputs/s); "
-          f"200k-key step answered in {big_time:.2f}s ({len(big)} bytes, {describe(out, 60)[:60]})")
-    if after:
-        print(f"sentinel step median before {statistics.median(before) * 1000:.2f} ms, after "
-              f"{statistics.median(after) * 1000:.2f} ms (max {max(after) * 1000:.1f} ms)")
-    print(f"after: main {stats_main} sessions={n_main} (baseline {base_main}); "
-          f"small {stats_small} sessions={n_small} (baseline {base_small})")
+        say(f"  {cls:20s} " + " ".join(f"{k}:{v}" for k, v in tally.outcomes[cls].most_common()))
+    say(f"fuzz time {fuzz_time:.1f}s ({sum(tally.tried.values()) / max(fuzz_time, 1e-9):.0f} inputs/s)")
 
-    problems = []
+    # after the run: both servers up, the sentinel steps at normal latency, nothing leaked
+    alive = main.proc.poll() is None and small.proc.poll() is None
     if not alive:
         problems.append(f"a server died: main rc={main.proc.poll()} small rc={small.proc.poll()}")
+    else:
+        after, err = _step_latencies(sentinel, 30)
+        say(f"sentinel steps before the run {_ms(before)}, after {_ms(after)}")
+        if err:
+            problems.append(err)
+        elif _slow(after, before):
+            problems.append(f"sentinel latency after the run: {_ms(after)} vs {_ms(before)} before")
+        for srv, base, label in ((main, base_main, "main"), (small, base_small, "small-limit")):
+            now, n, off = settle(srv, base, sessions=1 if srv is main else 0)
+            say(f"after the run, {label} server: {now} sessions={n} (baseline {base})")
+            if off:
+                problems.append(f"{label} server not back to baseline after the run: " + "; ".join(off))
     if sum(tally.tried.values()) < INPUTS:
         problems.append(f"only {sum(tally.tried.values())} of {INPUTS} inputs were tried")
-    for cls in sorted(tally.examples):
+    for cls in sorted(tally.failed):
         problems.append(f"{cls}: {tally.failed[cls]} of {tally.tried[cls]} failed, e.g.\n      " +
-                        "\n      ".join(tally.examples[cls]))
-    if after and statistics.median(after) > max(3 * statistics.median(before), statistics.median(before) + 0.02):
-        problems.append(f"sentinel latency after the run: median {statistics.median(after) * 1000:.2f} ms vs "
-                        f"{statistics.median(before) * 1000:.2f} ms before")
-    if off_main:
-        problems.append("main server not back to baseline: " + "; ".join(off_main))
-    if off_small:
-        problems.append("small-limit server not back to baseline: " + "; ".join(off_small))
+                        "\n      ".join(tally.examples[cls] or ["(unsent after timeouts)"]))
+
+    # last, the many-key actions: 20,000 keys, then one 200,000-key action (~2.2 MB); the
+    # sentinel must still step within the bound afterwards
+    if alive:
+        for keys in (20_000, 200_000):
+            took, out, size = _big_message(main.port, keys)
+            say(f"{keys}-key step ({size} bytes) answered in {took:.2f}s: {describe(out, 70)[:80]}")
+            if not (out[0] == "frame" and took <= BOUND):
+                problems.append(f"many_keys_{keys}: {size} bytes: {describe(out, 60)[:70]} after {took:.2f}s "
+                                f"(bound {BOUND:g}s{'; waited no longer' if out[0] == 'timeout' else ''})")
+        after_big, err = _step_latencies(sentinel, 10)
+        say(f"sentinel steps after the many-key actions: {_ms(after_big)} {err}")
+        if err:
+            problems.append(f"after the many-key actions: {err}")
+        elif _slow(after_big, before):
+            problems.append(f"sentinel latency after the many-key actions: {_ms(after_big)} vs {_ms(before)}")
+    sentinel.abort()
     assert not problems, tally.summary() + "\n  " + "\n  ".join(problems)

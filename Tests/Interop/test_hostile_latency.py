@@ -20,7 +20,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from conftest import IS_REFERENCE
+
 from hostile import RawHTTP, RawWS, describe, env_float, many_keys_action, text, ws_ok_frame
 
 pytestmark = pytest.mark.swift_only
@@ -88,15 +88,14 @@ def _big_http(port: int, payload: bytes) -> Tuple[float, str]:
     return took, head
 
 
-def test_latency_under_a_200k_key_message(start):
-    if IS_REFERENCE:
-        pytest.skip("swift_only")
+def test_latency_under_a_200k_key_message(start, pytestconfig):
+    say = Reporter(pytestconfig)
     server = start("echo", max_sessions=32)
     step_big = many_keys_action(KEYS)
     keys = ",".join('"k%05x":1' % i for i in range(KEYS)).encode()
     reset_big = b'{"type":"reset","data":{' + keys + b"}}"
     http_big = (b'{"action":{"type":"call_tool","tool_name":"echo_message","arguments":{"message":"big",' + keys + b"}}}")
-    print(f"\nbig messages: ws step {len(step_big)} B, ws reset {len(reset_big)} B, HTTP /step {len(http_big)} B")
+    say(f"\nbig messages: ws step {len(step_big)} B, ws reset {len(reset_big)} B, HTTP /step {len(http_big)} B")
 
     stop = threading.Event()
     steppers = [Stepper(server.port, i, stop) for i in range(STEPPERS)]
@@ -107,7 +106,7 @@ def test_latency_under_a_200k_key_message(start):
         t_base = time.perf_counter()
         base: Dict[int, float] = {s.index: statistics.median([lat for _, lat in s.samples]) for s in steppers}
         base_p99 = max(sorted(lat for _, lat in s.samples)[int(len(s.samples) * 0.99) - 1] for s in steppers)
-        print(f"baseline: median per stepper {min(base.values()) * 1000:.2f}-{max(base.values()) * 1000:.2f} ms, "
+        say(f"baseline: median per stepper {min(base.values()) * 1000:.2f}-{max(base.values()) * 1000:.2f} ms, "
               f"worst p99 {base_p99 * 1000:.2f} ms, {sum(len(s.samples) for s in steppers) / 2:.0f} steps/s")
 
         results = []
@@ -125,7 +124,7 @@ def test_latency_under_a_200k_key_message(start):
                     worst.append((max(w) - base[s.index], s.index, len(w)))
             delay = max(worst)[0] if worst else float("nan")
             results.append((name, took, head, delay, worst))
-            print(f"{name}: answered in {took:.3f}s ({head[:70]}); others' worst delay over baseline "
+            say(f"{name}: answered in {took:.3f}s ({head[:70]}); others' worst delay over baseline "
                   f"{delay * 1000:.1f} ms over {sum(n for *_, n in worst)} steps")
             time.sleep(0.5)
     finally:
