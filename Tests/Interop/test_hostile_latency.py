@@ -21,14 +21,14 @@ from typing import Dict, List, Tuple
 import pytest
 
 
-from hostile import RawHTTP, RawWS, describe, env_float, many_keys_action, text, ws_ok_frame
+from hostile import Reporter, RawHTTP, RawWS, describe, env_float, many_keys_action, text, ws_ok_frame
 
 pytestmark = pytest.mark.swift_only
 
 STEPPERS = 8
 SLACK = env_float("OPENENV_HOSTILE_LATENCY_SLACK", 0.050)
 BIG_LIMIT = env_float("OPENENV_HOSTILE_BIG_LIMIT", 3.0)
-BIG_WAIT = 120.0  # the longest we wait for the big answer (only to report its time)
+BIG_WAIT = 30.0  # the longest we wait for the big answer (only to report its time)
 KEYS = 200_000
 
 
@@ -90,56 +90,56 @@ def _big_http(port: int, payload: bytes) -> Tuple[float, str]:
 
 def test_latency_under_a_200k_key_message(start, pytestconfig):
     say = Reporter(pytestconfig)
-    server = start("echo", max_sessions=32)
     step_big = many_keys_action(KEYS)
     keys = ",".join('"k%05x":1' % i for i in range(KEYS)).encode()
     reset_big = b'{"type":"reset","data":{' + keys + b"}}"
     http_big = (b'{"action":{"type":"call_tool","tool_name":"echo_message","arguments":{"message":"big",' + keys + b"}}}")
-    say(f"\nbig messages: ws step {len(step_big)} B, ws reset {len(reset_big)} B, HTTP /step {len(http_big)} B")
+    say(f"big messages: ws step {len(step_big)} B, ws reset {len(reset_big)} B, HTTP /step {len(http_big)} B")
 
-    stop = threading.Event()
-    steppers = [Stepper(server.port, i, stop) for i in range(STEPPERS)]
-    for s in steppers:
-        s.start()
-    try:
-        time.sleep(2.0)  # baseline
-        t_base = time.perf_counter()
-        base: Dict[int, float] = {s.index: statistics.median([lat for _, lat in s.samples]) for s in steppers}
-        base_p99 = max(sorted(lat for _, lat in s.samples)[int(len(s.samples) * 0.99) - 1] for s in steppers)
-        say(f"baseline: median per stepper {min(base.values()) * 1000:.2f}-{max(base.values()) * 1000:.2f} ms, "
-              f"worst p99 {base_p99 * 1000:.2f} ms, {sum(len(s.samples) for s in steppers) / 2:.0f} steps/s")
-
-        results = []
-        for name, run in (("ws step", lambda: _big_ws(server.port, "step", step_big)),
-                          ("ws reset", lambda: _big_ws(server.port, "reset", reset_big)),
-                          ("HTTP POST /step", lambda: _big_http(server.port, http_big))):
+    results = []
+    problems: List[str] = []
+    attacks = (("ws step", lambda port: _big_ws(port, "step", step_big)),
+               ("ws reset", lambda port: _big_ws(port, "reset", reset_big)),
+               ("HTTP POST /step", lambda port: _big_http(port, http_big)))
+    for name, attack in attacks:
+        # a fresh server per attack: a big message the server gave up on must not weigh on the next
+        server = start("echo", max_sessions=32)
+        stop = threading.Event()
+        steppers = [Stepper(server.port, i, stop) for i in range(STEPPERS)]
+        for s in steppers:
+            s.start()
+        try:
+            time.sleep(1.5)  # baseline
+            base: Dict[int, float] = {s.index: statistics.median([lat for _, lat in s.samples]) for s in steppers}
+            base_p99 = max(sorted(lat for _, lat in s.samples)[int(len(s.samples) * 0.99) - 1] for s in steppers)
             a = time.perf_counter()
-            took, head = run()
+            took, head = attack(server.port)
             b = time.perf_counter()
             time.sleep(0.3)
-            worst = []
+        finally:
+            stop.set()
             for s in steppers:
-                w = s.window(a, b)
-                if w:
-                    worst.append((max(w) - base[s.index], s.index, len(w)))
-            delay = max(worst)[0] if worst else float("nan")
-            results.append((name, took, head, delay, worst))
-            say(f"{name}: answered in {took:.3f}s ({head[:70]}); others' worst delay over baseline "
-                  f"{delay * 1000:.1f} ms over {sum(n for *_, n in worst)} steps")
-            time.sleep(0.5)
-    finally:
-        stop.set()
+                s.join(timeout=35)
+                s.ws.abort()
+        worst = []
         for s in steppers:
-            s.join(timeout=35)
-            s.ws.close()
-
-    problems = [f"stepper {s.index}: {s.error}" for s in steppers if s.error]
-    for name, took, head, delay, worst in results:
+            w = s.window(a, b)
+            if w:
+                worst.append((max(w) - base[s.index], s.index, len(w)))
+        delay = max(worst)[0] if worst else float("nan")
+        results.append((name, took, delay))
+        say(f"{name}: answered in {took:.3f}s ({head[:70]}); baseline step medians "
+            f"{min(base.values()) * 1000:.2f}-{max(base.values()) * 1000:.2f} ms (worst p99 {base_p99 * 1000:.2f} ms); "
+            f"others' worst delay over baseline {delay * 1000:.1f} ms over {sum(n for *_, n in worst)} steps; "
+            f"{sum(1 for s in steppers if s.error)} of {STEPPERS} sessions stuck (no reply within 30 s)")
+        problems += [f"{name}: stepper {s.index}: {s.error}" for s in steppers if s.error]
         if took > BIG_LIMIT:
-            problems.append(f"{name}: the 200,000-key message took {took:.3f}s (limit {BIG_LIMIT:g}s)")
+            problems.append(f"{name}: the 200,000-key message took {took:.3f}s (limit {BIG_LIMIT:g}s)"
+                            + (" -- no answer, waited no longer" if took >= BIG_WAIT else ""))
         if not worst:
             problems.append(f"{name}: no other step completed while it was processed")
         elif delay > SLACK:
             problems.append(f"{name}: another session's step was delayed {delay * 1000:.1f} ms over its baseline "
                             f"(limit {SLACK * 1000:.0f} ms)")
+        server.stop()
     assert not problems, "\n".join(problems)
