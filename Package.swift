@@ -130,6 +130,18 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // Coverage-guided fuzz targets (Fuzz/OpenEnvFuzz.swift); an ordinary build replays files.
+        .executableTarget(
+            name: "openenv-fuzz",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Fuzz",
+            exclude: ["Corpus"]
+        ),
         .executableTarget(
             name: "rollout-example",
             dependencies: [
@@ -233,6 +245,8 @@ let package = Package(
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvAgents", "OpenEnvRewards", "OpenEnvTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),

@@ -61,18 +61,18 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         if let frame = reply.frame { socket.send(text: frame) }
         guard reply.closeAfter else { return true }
-        await finish(destroy: reply.destroysSession)
+        await finish()
         return false
     }
 
-    func closed() async { await finish(destroy: false) }
+    func closed() async { await finish() }
 
     /// Releases the session once: an owned session is destroyed, an attached one detached
-    /// (and destroyed if a close was requested meanwhile, or `destroy` is set).
-    private func finish(destroy: Bool) async {
+    /// (and destroyed if a close was requested meanwhile).
+    private func finish() async {
         guard !finished, let session else { return }
         finished = true
         let closeRequested = attached ? await session.detach(connection) : false
-        if !attached || destroy || closeRequested { await registry.destroy(session.id) }
+        if !attached || closeRequested { await registry.destroy(session.id) }
     }
 }
