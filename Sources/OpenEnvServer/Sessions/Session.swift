@@ -10,7 +10,7 @@ struct ConnectionID: Hashable, Sendable {
 
 /// Tells a socket bound to a session that the session ended, with the error to send
 /// before closing (or `nil` for a plain close).
-typealias SocketKicker = @Sendable (SessionError?) async -> Void
+typealias SessionEndHandler = @Sendable (SessionError?) async -> Void
 
 /// One environment instance and its bookkeeping.
 ///
@@ -50,7 +50,7 @@ actor Session {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// A call that outlived the step deadline and may still be running.
     private var strandedCall: Task<Void, Never>?
-    private var kickers: [ConnectionID: SocketKicker] = [:]
+    private var endHandlers: [ConnectionID: SessionEndHandler] = [:]
 
     init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?, executor: (any TaskExecutor)?) {
         self.id = id
@@ -115,12 +115,12 @@ actor Session {
     func touch() { lastActivity = .now }
 
     /// Binds `connection` as this session's attached socket.
-    func attach(_ connection: ConnectionID, kicker: @escaping SocketKicker) throws(SessionError) {
+    func attach(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) throws(SessionError) {
         guard !isClosed else { throw .unknownSession(id) }
         if case .webSocket = owner { throw .ownedByAnotherSocket(id) }
         guard attached == nil else { throw .alreadyAttached(id) }
         attached = connection
-        kickers[connection] = kicker
+        endHandlers[connection] = endHandler
         lastActivity = .now
     }
 
@@ -129,14 +129,14 @@ actor Session {
     func detach(_ connection: ConnectionID) -> Bool {
         guard attached == connection else { return false }
         attached = nil
-        kickers[connection] = nil
+        endHandlers[connection] = nil
         lastActivity = .now
         return closeRequested
     }
 
     /// Registers the owning socket so that ending the session closes it.
-    func bindOwnerSocket(_ connection: ConnectionID, kicker: @escaping SocketKicker) {
-        kickers[connection] = kicker
+    func bindOwnerSocket(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) {
+        endHandlers[connection] = endHandler
     }
 
     func requestClose() { closeRequested = true }
@@ -147,9 +147,9 @@ actor Session {
     func shutdown(reason: SessionError?) async {
         guard !isClosed else { return }
         isClosed = true
-        let kickers = self.kickers
-        self.kickers = [:]
-        for kicker in kickers.values { await kicker(reason) }
+        let endHandlers = self.endHandlers
+        self.endHandlers = [:]
+        for endHandler in endHandlers.values { await endHandler(reason) }
         await acquire()
         for waiter in waiters { waiter.resume() }
         waiters = []

@@ -26,7 +26,7 @@ enum WebSocketRoute: String, CaseIterable, Sendable {
         if configuration.echoFramesOnly { return FrameEchoEndpoint() }
         switch self {
         case .session:
-            return SimulationEndpoint(
+            return SessionEndpoint(
                 registry: registry, dispatcher: dispatcher, messageLimit: configuration.maxMessageSize, attachTo: request.query["session_id"])
         case .jsonRPC:
             return JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)

@@ -67,6 +67,8 @@ final class RawWebSocket: @unchecked Sendable {
         var before: [Received] = []
         while let frame = try receive(timeoutSeconds: timeoutSeconds) {
             if frame.opcode == 0x8 {
+                // Answer the close, as a conforming client does (the server may have closed already).
+                try? send(ClientFrame(opcode: 0x8, payload: Array(frame.payload.prefix(2))))
                 let tcpClosed = (try? receive(timeoutSeconds: timeoutSeconds)) == .some(nil)
                 return (before, frame, tcpClosed)
             }

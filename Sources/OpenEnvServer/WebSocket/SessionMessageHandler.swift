@@ -7,7 +7,7 @@ import OpenEnvCore
 /// JSON, unknown types and invalid envelopes or actions get an error frame and the
 /// connection continues; a non-object JSON value or a binary frame gets `SESSION_ERROR`
 /// and ends the connection, as in the reference.
-struct SessionSocketProtocol: Sendable {
+struct SessionMessageHandler: Sendable {
     /// What to do after a frame.
     struct Reply: Sendable {
         var frame: [UInt8]?

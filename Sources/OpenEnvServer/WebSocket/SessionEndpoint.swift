@@ -5,7 +5,7 @@ import OpenEnvCore
 /// connection creates and owns a session; with one it attaches to an HTTP-created session.
 ///
 /// Used sequentially by its connection (see ``WebSocketEndpoint``), so its state needs no lock.
-final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
+final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let registry: SessionRegistry
     private let dispatcher: JSONRPCDispatcher
     private let messageLimit: Int
@@ -23,19 +23,19 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     func open(_ socket: SocketWriter) async -> Bool {
-        let kicker: SocketKicker = { reason in
+        let endHandler: SessionEndHandler = { reason in
             if let reason { socket.send(text: WireFrames.error(reason)) }
             socket.close()
         }
         do {
             if let requestedSession {
                 let session = try await registry.lookup(requestedSession)
-                try await session.attach(connection, kicker: kicker)
+                try await session.attach(connection, endHandler: endHandler)
                 self.session = session
                 attached = true
             } else {
                 let session = try await registry.create(owner: .webSocket(connection))
-                await session.bindOwnerSocket(connection, kicker: kicker)
+                await session.bindOwnerSocket(connection, endHandler: endHandler)
                 self.session = session
             }
             return true
@@ -47,8 +47,8 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
         guard let session, !finished else { return false }
-        let handler = SessionSocketProtocol(session: session, dispatcher: dispatcher)
-        let reply: SessionSocketProtocol.Reply
+        let handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
+        let reply: SessionMessageHandler.Reply
         switch message {
         case .binary:
             reply = handler.handleBinary()
