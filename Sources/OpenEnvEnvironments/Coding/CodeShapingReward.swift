@@ -12,14 +12,31 @@
 /// running it did. The sums are formed in the reference's order (quality first, then
 /// added to safety), so the floating-point values are identical too.
 enum CodeShapingReward {
-    /// The reference's patterns, by the names it reports (its regular-expression sources).
-    static let patterns: [(name: String, matches: ([Unicode.Scalar]) -> Bool)] = [
-        (#"import\s+os"#, { importFollowedBy("os", in: $0) }),
-        (#"import\s+subprocess"#, { importFollowedBy("subprocess", in: $0) }),
-        (#"eval\("#, { contains("eval(", in: $0) }),
-        (#"exec\("#, { contains("exec(", in: $0) }),
-        ("__import__", { contains("__import__", in: $0) }),
-        (#"open\("#, { contains("open(", in: $0) }),
+    /// A dangerous pattern: `import\s+<module>`, or a literal text.
+    enum Pattern: Sendable {
+        case importOf(String)
+        case literal(String)
+
+        /// The reference's name for it: its regular-expression source.
+        var name: String {
+            switch self {
+            case .importOf(let module): #"import\s+"# + module
+            case .literal(let text): text.split(separator: "(", omittingEmptySubsequences: false).joined(separator: #"\("#)
+            }
+        }
+
+        func matches(_ scalars: [Unicode.Scalar]) -> Bool {
+            switch self {
+            case .importOf(let module): CodeShapingReward.importFollowedBy(module, in: scalars)
+            case .literal(let text): CodeShapingReward.index(of: Array(text.unicodeScalars), in: scalars, from: 0) != nil
+            }
+        }
+    }
+
+    /// The reference's patterns, in its order (the first that matches is reported).
+    static let patterns: [Pattern] = [
+        .importOf("os"), .importOf("subprocess"), .literal("eval("), .literal("exec("), .literal("__import__"),
+        .literal("open("),
     ]
     static let penalty = -1.0
     static let conciseBonus = 0.1
@@ -58,7 +75,7 @@ enum CodeShapingReward {
     }
 
     /// `import\s+<name>`: "import", at least one whitespace code point, then `name`.
-    private static func importFollowedBy(_ name: String, in scalars: [Unicode.Scalar]) -> Bool {
+    fileprivate static func importFollowedBy(_ name: String, in scalars: [Unicode.Scalar]) -> Bool {
         let keyword = Array("import".unicodeScalars)
         let target = Array(name.unicodeScalars)
         var start = 0
@@ -72,11 +89,7 @@ enum CodeShapingReward {
         return false
     }
 
-    private static func contains(_ literal: String, in scalars: [Unicode.Scalar]) -> Bool {
-        index(of: Array(literal.unicodeScalars), in: scalars, from: 0) != nil
-    }
-
-    private static func index(of needle: [Unicode.Scalar], in scalars: [Unicode.Scalar], from start: Int) -> Int? {
+    fileprivate static func index(of needle: [Unicode.Scalar], in scalars: [Unicode.Scalar], from start: Int) -> Int? {
         guard needle.count <= scalars.count else { return nil }
         var i = start
         while i + needle.count <= scalars.count {
