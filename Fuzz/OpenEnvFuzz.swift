@@ -11,9 +11,9 @@ import OpenEnvServer
 /// Coverage-guided fuzz targets for what reads hostile bytes first: the JSON parser and the
 /// WebSocket frame path (NIO's decoder and ``WebSocketFrameValidator``).
 ///
-///     swift build -c release --product openenv-fuzz --sanitize fuzzer -Xswiftc -DOPENENV_FUZZ --scratch-path .build-fuzz
-///     .build-fuzz/release/openenv-fuzz json -max_total_time=60 Fuzz/Corpus/json
-///     .build-fuzz/release/openenv-fuzz websocket -max_total_time=60 Fuzz/Corpus/websocket
+///     swift build --product openenv-fuzz --sanitize fuzzer -Xswiftc -DOPENENV_FUZZ --scratch-path .build-fuzz
+///     .build-fuzz/debug/openenv-fuzz json -max_total_time=60 Fuzz/Corpus/json
+///     .build-fuzz/debug/openenv-fuzz websocket -max_total_time=60 Fuzz/Corpus/websocket
 ///
 /// Built without `OPENENV_FUZZ` (as every ordinary build does), the same binary replays
 /// files instead: `openenv-fuzz json FILE|DIR…` runs each input once (a regression check of
