@@ -38,7 +38,6 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "OpenEnvCore", swiftSettings: fastAsync),
@@ -130,6 +129,18 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // Coverage-guided fuzz targets (Fuzz/OpenEnvFuzz.swift); an ordinary build replays files.
+        .executableTarget(
+            name: "openenv-fuzz",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Fuzz",
+            exclude: ["Corpus"]
+        ),
         .executableTarget(
             name: "rollout-example",
             dependencies: [
@@ -154,7 +165,6 @@ let package = Package(
             dependencies: [
                 "OpenEnvCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -233,6 +243,8 @@ let package = Package(
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvAgents", "OpenEnvRewards", "OpenEnvTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),

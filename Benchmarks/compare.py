@@ -73,8 +73,8 @@ class Server:
                 self.proc.wait()
 
 
-def swift_server(env: str, max_sessions: int, *extra: str) -> Server:
-    return Server(f"swift-{env}", [SWIFT, "serve", env, "--port", "{port}", "--max-sessions", str(max_sessions),
+def swift_server(env: str, max_sessions: int, *extra: str, binary: str | None = None) -> Server:
+    return Server(f"swift-{env}", [binary or SWIFT, "serve", env, "--port", "{port}", "--max-sessions", str(max_sessions),
                                    "--log-level", "warning", *extra])
 
 
@@ -112,6 +112,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="1 repetition, fewer steps, smaller hold")
     ap.add_argument("--json", help="append every run as a JSON line to this file")
     ap.add_argument("--hold", type=int, default=10000, help="idle sessions for the Swift hold run")
+    ap.add_argument("--baseline", help="another openenv binary (e.g. the previous commit's) benchmarked in the same "
+                                       "sitting, cell by cell, for a before/after column; its own load cells only")
     args = ap.parse_args()
     if not os.path.exists(SWIFT):
         sys.exit(f"{SWIFT} missing: run `swift build -c release --product openenv` first")
@@ -128,12 +130,16 @@ def main() -> int:
         ("reference", "echo"): reference_server("echo", 64), ("reference", "grid"): reference_server("grid", 64),
         ("floor", "grid"): swift_server("grid", 1024, "--transport-floor"),
     }
+    if args.baseline:
+        servers[("baseline", "echo")] = swift_server("echo", 1024, binary=args.baseline)
+        servers[("baseline", "grid")] = swift_server("grid", 1024, binary=args.baseline)
     rows = []
     try:
         for env, mode, c, s, warm in cells:
             action = ECHO_ACTION if env == "echo" else GRID_ACTION
             for _ in range(reps):
-                targets = ["reference", "swift"] + (["floor"] if env == "grid" and mode == "ws" else [])
+                targets = ["reference", "swift"] + (["baseline"] if args.baseline else []) \
+                    + (["floor"] if env == "grid" and mode == "ws" else [])
                 for who in targets:
                     steps = max(1, s // scale)
                     if who == "reference":
@@ -181,6 +187,17 @@ def main() -> int:
               f"| {fmt(ref_cpu, 3)} | {fmt(sw_cpu, 4)} | {fmt(ref_cpu / sw_cpu if ref_cpu and sw_cpu else None, 1)}× "
               f"| {fmt(pick('swift', 'p99_ms'), 2)} | {fmt(floor_cpu, 4)} | {fmt(sw_cpu / floor_cpu if sw_cpu and floor_cpu else None, 2)} "
               f"| {fmt(pick('swift', 'generator_cpu_ms_per_step'), 4)} |" + (f" errors {errors}" if errors else ""))
+    if args.baseline:
+        print()
+        print("| env | mode | C | baseline steps/s | swift steps/s | baseline CPU ms/step | swift CPU ms/step | swift ÷ baseline CPU | baseline p99 ms | swift p99 ms |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for env, mode, c, _, _ in cells:
+            def pick(who, key):
+                return med([r[key] for r in rows if r["env"] == env and r["mode"] == mode and r["concurrency"] == c and r["who"] == who])
+            b_cpu, sw_cpu = pick("baseline", "server_cpu_ms_per_step"), pick("swift", "server_cpu_ms_per_step")
+            print(f"| {env} | {mode} | {c} | {fmt(pick('baseline', 'steps_per_s'))} | {fmt(pick('swift', 'steps_per_s'))} "
+                  f"| {fmt(b_cpu, 4)} | {fmt(sw_cpu, 4)} | {fmt(sw_cpu / b_cpu if b_cpu and sw_cpu else None, 2)} "
+                  f"| {fmt(pick('baseline', 'p99_ms'), 2)} | {fmt(pick('swift', 'p99_ms'), 2)} |")
     print()
     print("| server | sessions held | refused | idle RSS MiB | held RSS MiB | KiB per session | RSS after one step each MiB | after close MiB |")
     print("|---|---|---|---|---|---|---|---|")

@@ -41,6 +41,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest WebSocket message or HTTP body accepted, in bytes.")
     var maxMessageSize = 16 * 1024 * 1024
 
+    @Option(help: "Seconds that connections get on SIGTERM/SIGINT to answer the requests they had received; a WebSocket still busy after it gets close 1011.")
+    var drainTimeout: Double = 10
+
+    @Option(help: "Seconds an HTTP request may take to arrive whole (headers and body), counted from when its connection became idle; slower or idle connections are closed.")
+    var requestTimeout: Double = 30
+
+    @Option(help: "Threads of the step pool, where environments that may block run their calls (default: twice the cores, at least 4).")
+    var stepThreads: Int?
+
     @Flag(help: ArgumentHelp("Benchmark floor: /ws echoes every frame back without sessions (the transport's own cost).", visibility: .hidden))
     var transportFloor = false
 
@@ -67,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--session-timeout, --ping-interval and --step-timeout must not be negative")
         }
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
+        guard drainTimeout > 0, requestTimeout > 0 else { throw ValidationError("--drain-timeout and --request-timeout must be positive") }
+        if let stepThreads, stepThreads < 1 { throw ValidationError("--step-threads must be at least 1") }
         if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("invalid --log-level '\(logLevel)'") }
@@ -100,6 +111,9 @@ struct ServeCommand: AsyncParsableCommand {
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval), pingTimeout: Self.duration(pingTimeout)!,
             stepTimeout: Self.duration(stepTimeout), maxMessageSize: maxMessageSize)
         settings.echoFramesOnly = transportFloor
+        settings.drainTimeout = Self.duration(drainTimeout)!
+        settings.stepThreads = stepThreads
+        settings.requestTimeout = Self.duration(requestTimeout)!
         let configuration = settings
         let server = OpenEnvServer(factory: factory, configuration: configuration, logger: Logger(label: "openenv"))
         let name = entry.name

@@ -16,10 +16,15 @@ import ServiceLifecycle
 /// ```
 ///
 /// Built directly on SwiftNIO: each connection is a small channel pipeline, and the work of
-/// a request runs in a task that prefers the connection's event loop, so a step crosses no
-/// threads. Shutdown is graceful: the listener closes, every WebSocket gets a close frame
-/// after its message in progress, and every session's environment is closed exactly once
-/// before ``run(onListening:)`` returns. Cancelling the calling task shuts down the same way.
+/// a request runs in a task that prefers the connection's event loop, so a step of an
+/// ``ExecutionPolicy/eventLoop`` environment crosses no threads; other environments run
+/// their calls on the step pool (``ExecutionPolicy``), as do messages larger than
+/// ``inlineMessageLimit`` of any environment.
+///
+/// Shutdown is graceful: the listener closes; every connection answers what it had
+/// received, then a WebSocket closes with 1001 (within ``ServerConfiguration/drainTimeout``;
+/// past it, 1011); then every session's environment is closed exactly once before
+/// ``run(onListening:)`` returns. Cancelling the calling task shuts down the same way.
 public struct OpenEnvServer: Sendable {
     public let factory: EnvironmentFactory
     public let configuration: ServerConfiguration
@@ -39,6 +44,11 @@ public struct OpenEnvServer: Sendable {
             configuration: .init(services: [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+
+    /// Messages and request bodies larger than this are parsed and handled on the step
+    /// pool, whatever the environment's policy: a 16 MiB message costs milliseconds of
+    /// parsing that no event loop should spend.
+    static let inlineMessageLimit = 64 * 1024
 
     /// Whether `/harness` is served: production mode, for harness environments (spec §2.9).
     var servesHarness: Bool { configuration.mode == .production && factory.providesHarness }
@@ -73,13 +83,12 @@ public struct OpenEnvServer: Sendable {
     func makeRouter(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) -> HTTPRouter {
         var router = HTTPRouter()
         InfoRoutes(registry: registry, factory: factory, configuration: configuration, dispatcher: dispatcher).register(on: &router)
-        TaskRoutes(factory: factory, configuration: configuration).register(on: &router)
+        TaskRoutes(registry: registry).register(on: &router)
         if configuration.mode == .simulation {
             SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: &router)
         }
         StreamableMCPEndpoint(registry: registry, factory: factory).register(on: &router)
-        router.reserve("/ws")
-        if servesHarness { router.reserve("/harness") }
+        for route in WebSocketRoute.offered(by: self) where route != .jsonRPC { router.reserve(route.rawValue) }  // POST /mcp is HTTP
         return router
     }
 }
@@ -91,7 +100,8 @@ private struct Listener: Service {
 
     func run() async throws {
         let configuration = server.configuration
-        let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger)
+        let stepPool = StepThreadPool(threads: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
+        let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger, stepPool: stepPool)
         let dispatcher = JSONRPCDispatcher(registry: registry, factory: server.factory)
         let router = server.makeRouter(registry: registry, dispatcher: dispatcher)
         let connections = ConnectionRegistry()
@@ -100,7 +110,7 @@ private struct Listener: Service {
         let limit = configuration.maxMessageSize
         let ping = configuration.pingInterval.map(TimeAmount.init)
         let pingTimeout = TimeAmount(configuration.pingTimeout)
-        let servesHarness = server.servesHarness
+        let webSocketRoutes = WebSocketRoute.offered(by: server)
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -109,30 +119,26 @@ private struct Listener: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
+                connections.track(channel)
                 let executor = executors.executor(for: channel.eventLoop)
-                let http = HTTPConnectionHandler(router: router, bodyLimit: limit, executor: executor)
+                let http = HTTPConnectionHandler(
+                    router: router, bodyLimit: limit, executor: executor, largeBodyExecutor: stepPool,
+                    requestTimeout: TimeAmount(configuration.requestTimeout))
                 let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: limit * 2, automaticErrorHandling: true,
+                    maxFrameSize: limit * 2, automaticErrorHandling: false,  // WebSocketFrameValidator answers errors
                     shouldUpgrade: { channel, head in
-                        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-                        return channel.eventLoop.makeSucceededFuture(path == "/ws" || path == "/mcp" || (servesHarness && path == "/harness") ? HTTPHeaders() : nil)
+                        channel.eventLoop.makeSucceededFuture(WebSocketRoute.matching(head.uri, in: webSocketRoutes) != nil ? HTTPHeaders() : nil)
                     },
                     upgradePipelineHandler: { channel, head in
                         let request = HTTPRequest(head: head, body: [])
-                        let endpoint: any WebSocketEndpoint
-                        if configuration.echoFramesOnly {
-                            endpoint = FrameEchoEndpoint()
-                        } else if request.path == "/harness" {
-                            endpoint = HarnessEndpoint(registry: registry)
-                        } else if request.path == "/mcp" {
-                            endpoint = JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
-                        } else {
-                            endpoint = SimulationEndpoint(registry: registry, dispatcher: dispatcher, messageLimit: limit, attachTo: request.query["session_id"])
-                        }
+                        let route = WebSocketRoute.matching(head.uri, in: webSocketRoutes) ?? .session  // checked by shouldUpgrade
+                        let endpoint = route.endpoint(for: request, registry: registry, dispatcher: dispatcher, configuration: configuration)
                         return channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandlers(
-                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: limit * 2),
-                                WebSocketConnectionHandler(endpoint: endpoint, executor: executor, pingInterval: ping, pingTimeout: pingTimeout, registry: connections))
+                                WebSocketFrameValidator(maxMessageSize: limit * 2),
+                                WebSocketConnectionHandler(
+                                    endpoint: endpoint, executor: executor, largeMessageExecutor: stepPool,
+                                    pingInterval: ping, pingTimeout: pingTimeout))
                         }
                     })
                 let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)
@@ -151,12 +157,28 @@ private struct Listener: Service {
         await onListening(channel.localAddress?.port ?? configuration.port)
         server.logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
 
-        try? await gracefulShutdown()
-        server.logger.info("shutting down")
-        try? await channel.close()
-        connections.closeAll()
-        await registry.drain()
-        // Give close handshakes a moment to complete.
-        for _ in 0..<50 where connections.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+        try? await gracefulShutdown()  // SIGTERM/SIGINT, or the calling task was cancelled
+        // Drain in a task of its own: a cancelled caller must not cut the drain short.
+        let logger = server.logger
+        await Task {
+            logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
+            // 1. No new connections; every open one answers what it has received, then closes.
+            try? await channel.close()
+            connections.quiesceAll()
+            if await !connections.waitUntilEmpty(timeout: configuration.drainTimeout) {
+                logger.warning("drain timeout passed", metadata: ["connections": "\(connections.count)"])
+                connections.failAll(code: .unexpectedServerError, reason: "server shutting down: the request did not finish in time")
+            }
+            // 2. Every session closed exactly once (a call still running is waited for, within
+            //    the same bound again).
+            let drained: Bool? = try? await withDeadline(
+                configuration.drainTimeout, { await registry.drain(); return true }, onTimeout: { CancellationError() })
+            _ = await connections.waitUntilEmpty(timeout: .seconds(1))
+            if drained == nil {
+                logger.warning("sessions still closing at exit")  // a call that ignores cancellation
+            } else {
+                await stepPool.shutdown()
+            }
+        }.value
     }
 }

@@ -29,6 +29,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest accepted WebSocket message and HTTP body, in bytes. Default 16 MiB (the
     /// reference's uvicorn limit).
     public var maxMessageSize: Int
+    /// Graceful shutdown (SIGTERM/SIGINT): how long connections may take to answer what
+    /// they had received before the signal. Past it, a WebSocket still busy gets close
+    /// 1011 and the sessions are closed. Default 10 s.
+    public var drainTimeout: Duration = .seconds(10)
+    /// How long an HTTP request may take to arrive whole, counted from when its connection
+    /// became idle; slower clients (and idle keep-alive connections) are closed. Default 30 s.
+    public var requestTimeout: Duration = .seconds(30)
+    /// Threads of the step pool, where ``ExecutionPolicy/threadPool`` environments run.
+    /// `nil`: twice the cores, at least four.
+    public var stepThreads: Int?
     /// Benchmark floor only: `/ws` echoes every frame back, with no session or environment.
     public var echoFramesOnly = false
 

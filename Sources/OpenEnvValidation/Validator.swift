@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OpenEnvCore
 
@@ -230,12 +229,12 @@ public enum Validator {
         }
         var hasher = SHA256()
         for relative in files.sorted() {
-            hasher.update(data: Data(relative.utf8))
-            hasher.update(data: Data([0]))
-            hasher.update(data: fm.contents(atPath: (directory as NSString).appendingPathComponent(relative)) ?? Data())
-            hasher.update(data: Data([0]))
+            hasher.update(relative.utf8)
+            hasher.update([0])
+            hasher.update(fm.contents(atPath: (directory as NSString).appendingPathComponent(relative)) ?? Data())
+            hasher.update([0])
         }
-        return hasher.finalize().map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return hasher.hexDigest()
     }
 }
 

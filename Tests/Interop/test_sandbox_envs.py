@@ -61,24 +61,24 @@ def test_coding_state_persists_across_steps(coding_server):
         r = env.reset(episode_id="code-1")
         assert r.observation["exit_code"] == 0 and r.observation["stdout"] == "" and r.done is False
         r = env.step({"code": "import math\nradius = 2"})
-        assert r.observation["exit_code"] == 0 and r.reward is None
+        assert r.observation["exit_code"] == 0 and r.reward == pytest.approx(0.1)
         r = env.step({"code": "print(round(math.pi * radius ** 2, 3))"})
         assert r.observation["stdout"] == "12.566\n"
-        assert r.observation["duration_ms"] >= 0 and r.observation["timed_out"] is False
+        assert r.observation["metadata"]["duration_ms"] >= 0 and r.observation["metadata"]["timed_out"] is False
         r = env.step({"code": "raise KeyError('missing')"})
         assert r.observation["exit_code"] == 1
-        assert r.observation["exception"] == {"type": "KeyError", "message": "'missing'"}
+        assert r.observation["metadata"]["exception"] == {"type": "KeyError", "message": "'missing'"}
         assert "Traceback" in r.observation["stderr"]
         r = env.step({"code": "import os, subprocess\nsubprocess.run(['echo', 'child'])\nprint(os.getcwd())"})
         assert r.observation["stdout"] == "child\n/work\n"
         s = env.state()
-        assert s["episode_id"] == "code-1" and s["step_count"] == 4 and s["last_exit_code"] == 0
-        assert s["interpreter_starts"] == 1 and s["task_mode"] is False
+        assert s == {"episode_id": "code-1", "step_count": 4, "last_exit_code": 0}
+        assert r.observation["metadata"]["interpreter_starts"] == 1
         # reset: a fresh interpreter over an empty /work
         env.step({"code": "open('f', 'w').write('x')"})
         env.reset()
         r = env.step({"code": "import os\nprint(os.listdir('.'))\nprint(radius)"})
-        assert r.observation["stdout"] == "[]\n" and r.observation["exception"]["type"] == "NameError"
+        assert r.observation["stdout"] == "[]\n" and r.observation["metadata"]["exception"]["type"] == "NameError"
 
 
 def test_coding_limits_are_reported(coding_server):
@@ -86,16 +86,16 @@ def test_coding_limits_are_reported(coding_server):
         env.reset()
         env.step({"code": "kept = 1"})
         r = env.step({"code": "while True:\n    pass", "timeout_s": 1})
-        o = r.observation
-        assert o["timed_out"] is True and o["exit_code"] == 124
-        assert "wall-clock limit of 1 s" in o["error"] and "fresh interpreter" in o["error"]
+        o, m = r.observation, r.observation["metadata"]
+        assert m["timed_out"] is True and o["exit_code"] == 124
+        assert "wall-clock limit of 1 s" in m["error"] and "fresh interpreter" in m["error"]
         r = env.step({"code": "print(kept)"})
-        assert r.observation["exception"]["type"] == "NameError"
+        assert r.observation["metadata"]["exception"]["type"] == "NameError"
         r = env.step({"code": "print('z' * 1_000_000)"})
-        assert r.observation["truncated"] is True
+        assert r.observation["metadata"]["truncated"] is True
         assert "[... openenv: output truncated: " in r.observation["stdout"]
         assert len(r.observation["stdout"]) < 70_000
-        assert env.state()["interpreter_starts"] == 2
+        assert r.observation["metadata"]["interpreter_starts"] == 2
 
 
 def test_coding_task_mode_grades_with_hidden_tests(coding_server):
@@ -107,12 +107,11 @@ def test_coding_task_mode_grades_with_hidden_tests(coding_server):
     )
     with coding_server.client().sync() as env:
         env.reset(tests=tests)
-        assert env.state()["task_mode"] is True
         r = env.step({"code": "import os\nprint(os.listdir('/'))\nprint([p for p in os.listdir('/tmp')])"})
         assert "hidden" not in r.observation["stdout"] and "test_small" not in r.observation["stdout"]
         r = env.step({"code": "open('solution.py', 'w').write('def add(a, b):\\n    return a + b\\n')", "submit": True})
         assert r.done is True and r.reward == pytest.approx(2 / 3)
-        assert r.observation["tests"] == {"passed": 2, "total": 3, "failed": ["test_wrong_on_purpose"], "error": None}
+        assert r.observation["metadata"]["tests"] == {"passed": 2, "total": 3, "failed": ["test_wrong_on_purpose"], "error": None}
 
 
 def test_coding_submit_without_a_task_is_a_validation_error(coding_server):
@@ -131,8 +130,7 @@ def test_coding_schema_and_metadata(coding_server):
     schema = coding_server.get("/schema").json()
     assert {"code", "submit", "timeout_s"} <= set(schema["action"]["properties"])
     assert schema["action"]["required"] == ["code"]
-    assert {"stdout", "stderr", "exit_code", "exception", "duration_ms", "timed_out", "truncated", "error", "tests"} <= set(
-        schema["observation"]["properties"])
+    assert set(schema["observation"]["properties"]) == {"done", "reward", "metadata", "stdout", "stderr", "exit_code"}
     assert coding_server.get("/metadata").json()["name"] == "CodingEnvironment"
 
 
@@ -211,12 +209,13 @@ def test_abuse_leaves_the_server_and_other_sessions_alone(start):
         r = abuser.step({"code": f"import os\ntry:\n    os.kill({pid}, 9)\nexcept OSError as e:\n    print(type(e).__name__)"})
         assert r.observation["stdout"] in ("ProcessLookupError\n", "PermissionError\n")
         r = abuser.step({"code": "import os\nos.system('kill -9 -1')"})
-        assert "ended unexpectedly" in r.observation["error"]
+        assert "ended unexpectedly" in r.observation["metadata"]["error"]
         # A fork bomb and a memory bomb, while the bystander keeps counting.
         r = abuser.step({"code": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", "timeout_s": 2})
-        assert r.observation["timed_out"] is True and "processes was reached" in r.observation["error"]
+        m = r.observation["metadata"]
+        assert m["timed_out"] is True and "processes was reached" in m["error"]
         r = abuser.step({"code": "b = []\nwhile True:\n    b.append(bytearray(64 << 20))"})
-        assert r.observation["exception"]["type"] == "MemoryError"
+        assert r.observation["metadata"]["exception"]["type"] == "MemoryError"
         for i in range(1, 4):
             r = bystander.step({"code": f"total += {i}\nprint(total)"})
             assert r.observation["stdout"] == f"{sum(range(1, i + 1))}\n"

@@ -85,3 +85,41 @@ import Testing
         #expect(try JSONParser.parse(text) == value)
     }
 }
+
+/// Objects of every size behave the same, whether looked up by scan or by index.
+@Suite struct JSONObjectTests {
+    @Test(arguments: [3, 17, 1000])
+    func repeatedKeysKeepTheLastValueInTheFirstPlaceAsPythonDoes(_ count: Int) throws {
+        // Python: json.loads('{"k0":0,...,"k<n-1>":n-1,"k0":"last"}') -> k0 first, valued "last".
+        var text = "{" + (0..<count).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        text += ",\"k0\":\"last\"}"
+        let object = try #require(try JSONParser.parse(text).objectValue)
+        #expect(object.count == count)
+        #expect(object.keys.first == "k0" && object["k0"] == "last")
+        #expect(object["k\(count - 1)"] == .int(count - 1))
+        #expect(object["missing"] == nil)
+    }
+
+    @Test func lookupsStayRightAcrossRemovalsAndGrowth() {
+        var object = JSONObject()
+        for k in 0..<40 { object["k\(k)"] = .int(k) }
+        object["k5"] = nil  // a removal shifts every later position
+        object["k39"] = "replaced"
+        #expect(object.count == 39)
+        #expect(object["k5"] == nil)
+        #expect(object["k6"] == 6 && object[5].key == "k6")
+        #expect(object["k39"] == "replaced" && object.keys.last == "k39")
+        for k in 0..<40 where k != 5 { object["k\(k)"] = nil }
+        #expect(object.isEmpty && object["k0"] == nil)
+        object["again"] = true
+        #expect(object.keys == ["again"])
+    }
+
+    @Test func equalityIgnoresHowAnObjectWasBuilt() throws {
+        var built = JSONObject()
+        for k in 0..<20 { built["k\(k)"] = .int(k) }
+        let parsed = try JSONParser.parse("{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}")
+        #expect(JSONValue.object(built) == parsed)
+        #expect(Set([JSONValue.object(built), parsed]).count == 1)
+    }
+}

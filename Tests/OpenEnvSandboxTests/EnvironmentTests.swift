@@ -7,17 +7,52 @@ import Testing
 @Suite struct CodingEnvironmentTests {
     @Test func stateOutputAndExceptionsPersistLikeANotebook() async throws {
         let env = CodingEnvironment()
+        #expect(await env.state.lastExitCode == 0, "an integer before the first step, as the reference's CodeState")
         _ = try await env.reset(seed: nil, episodeID: "ep", options: [:])
         #expect(try await env.step(.init(code: "import sys\ncounter = 1")).observation.exitCode == 0)
-        let printed = try await env.step(.init(code: "counter += 1\nprint(counter)\nprint('warn', file=sys.stderr)")).observation
-        #expect(printed.stdout == "2\n" && printed.stderr == "warn\n" && printed.exception == nil && !printed.truncated)
-        let failed = try await env.step(.init(code: "def f():\n    return 1 / 0\nf()")).observation
-        #expect(failed.exitCode == 1 && failed.exception == .init(type: "ZeroDivisionError", message: "division by zero"))
-        #expect(failed.stderr.contains("line 2, in f\n    return 1 / 0"), "\(failed.stderr)")
+        let printed = try await env.step(.init(code: "counter += 1\nprint(counter)\nprint('warn', file=sys.stderr)"))
+        let printedDetails = try CodingEnvironment.StepDetails(metadata: printed.metadata)
+        #expect(printed.observation == .init(stdout: "2\n", stderr: "warn\n", exitCode: 0))
+        #expect(printedDetails.exception == nil && !printedDetails.truncated && printedDetails.interpreterStarts == 1)
+        let failed = try await env.step(.init(code: "def f():\n    return 1 / 0\nf()"))
+        #expect(failed.observation.exitCode == 1)
+        #expect(try CodingEnvironment.StepDetails(metadata: failed.metadata).exception == .init(type: "ZeroDivisionError", message: "division by zero"))
+        #expect(failed.observation.stderr.contains("line 2, in f\n    return 1 / 0"), "\(failed.observation.stderr)")
         #expect(try await env.step(.init(code: "raise SystemExit(3)")).observation.exitCode == 3)
         #expect(try await env.step(.init(code: "print(counter)")).observation.stdout == "2\n", "SystemExit keeps the interpreter")
         let state = await env.state
-        #expect(state.episodeID == "ep" && state.stepCount == 5 && state.lastExitCode == 0 && state.interpreterStarts == 1)
+        #expect(state == .init(episodeID: "ep", stepCount: 5, lastExitCode: 0))
+        await env.close()
+    }
+
+    /// Expected rewards computed by hand from the reference's transforms (upstream
+    /// `envs/coding_env/server/transforms.py`) and checked against the reference server:
+    /// safety -1.0 for a dangerous pattern, else 0.0; plus 0.1 for at most 100 characters
+    /// after strip(); plus -0.2 when ast.parse fails.
+    @Test func rewardsAreTheReferenceCodingEnvironments() async throws {
+        let env = CodingEnvironment()
+        #expect(try await env.reset(seed: nil, episodeID: nil, options: [:]).reward == .double(0))
+        let cases: [(code: String, reward: Double, violation: String?, syntaxError: Bool)] = [
+            ("print('Hello, World!')", 0.1, nil, false),
+            ("print('Hello'", -0.1, nil, true),
+            ("import os", -0.9, #"import\s+os"#, false),
+            ("import  \t subprocess", -0.9, #"import\s+subprocess"#, false),
+            ("print(eval('1'))", -0.9, #"eval\("#, false),
+            ("x = __import__('math')", -0.9, "__import__", false),
+            ("open('f', 'w').write('x')", -0.9, #"open\("#, false),
+            ("import os\ndef broken(:", -1.1, #"import\s+os"#, true),
+            ("importos = 1", 0.1, nil, false),  // no whitespace after "import"
+            ("return 5", 0.1, nil, false),  // parses (ast.parse), fails only to compile
+            ("y = " + String(repeating: "1 + ", count: 40) + "1", 0.0, nil, false),  // 164 characters
+            ("\n\n" + String(repeating: "a", count: 100) + " \n\t ", 0.1, nil, false),  // 100 after strip()
+            (String(repeating: "a", count: 101), 0.0, nil, false),
+        ]
+        for (code, reward, violation, syntaxError) in cases {
+            let result = try await env.step(.init(code: code))
+            let details = try CodingEnvironment.StepDetails(metadata: result.metadata)
+            #expect(result.reward == .double(reward), "\(code)")
+            #expect(details.safetyViolation == violation && details.syntaxError == syntaxError && details.lastCode == code, "\(code)")
+        }
         await env.close()
     }
 
@@ -38,18 +73,20 @@ import Testing
             """
         let env = CodingEnvironment()
         _ = try await env.reset(seed: nil, episodeID: nil, options: ["tests": .string(tests)])
-        let look = try await env.step(.init(code: "import os\nprint(os.listdir('/work'), os.listdir('/tmp'))")).observation
-        #expect(look.stdout == "[] ['.']\n" || !look.stdout.contains("test_"), "\(look.stdout)")
+        let look = try await env.step(.init(code: "import os\nprint(os.listdir('/work'), os.listdir('/tmp'))"))
+        #expect(look.observation.stdout == "[] ['.']\n" || !look.observation.stdout.contains("test_"), "\(look.observation.stdout)")
+        #expect(look.reward == .double(0), "task mode: no shaping penalty for import os")
         _ = try await env.step(.init(code: "open('solution.py', 'w').write('def square(x):\\n    return x * x\\n')"))
         let graded = try await env.step(.init(code: "print('done')", submit: true))
         #expect(graded.done)
         #expect(graded.reward == .double(2.0 / 3.0))
-        #expect(graded.observation.tests == .init(passed: 2, total: 3, failed: ["test_fails"], error: nil))
+        #expect(try CodingEnvironment.StepDetails(metadata: graded.metadata).tests == .init(passed: 2, total: 3, failed: ["test_fails"], error: nil))
         // A solution that kills its grader gets nothing.
         _ = try await env.reset(seed: nil, episodeID: nil, options: ["tests": .string(tests)])
         _ = try await env.step(.init(code: "open('solution.py', 'w').write('import os\\nos._exit(0)\\n')"))
         let cheated = try await env.step(.init(code: "", submit: true))
-        #expect(cheated.reward == .double(0) && cheated.observation.tests?.error?.contains("grading failed") == true, "\(cheated.observation)")
+        let report = try CodingEnvironment.StepDetails(metadata: cheated.metadata).tests
+        #expect(cheated.reward == .double(0) && report?.error?.contains("grading failed") == true, "\(cheated.metadata)")
         await env.close()
     }
 

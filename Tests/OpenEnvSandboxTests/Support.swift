@@ -60,9 +60,11 @@ struct Session: Sendable {
     func run(python: String, shell: String, timeout: Double? = nil) async throws -> Outcome {
         let started = ContinuousClock.now
         if let coding {
-            let o = try await coding.step(.init(code: python, timeoutS: timeout)).observation
-            return Outcome(text: o.stdout + o.stderr, exitCode: o.exitCode, timedOut: o.timedOut, truncated: o.truncated,
-                           error: o.error, elapsed: ContinuousClock.now - started)
+            let result = try await coding.step(.init(code: python, timeoutS: timeout))
+            let o = result.observation
+            let details = try CodingEnvironment.StepDetails(metadata: result.metadata)
+            return Outcome(text: o.stdout + o.stderr, exitCode: o.exitCode, timedOut: details.timedOut, truncated: details.truncated,
+                           error: details.error, elapsed: ContinuousClock.now - started)
         }
         let o = try await terminal!.step(.init(command: shell, timeoutS: timeout)).observation
         return Outcome(text: o.output, exitCode: o.exitCode, timedOut: o.status == .timeout, truncated: o.truncated,

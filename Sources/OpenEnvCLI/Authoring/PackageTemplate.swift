@@ -133,6 +133,11 @@ public struct PackageTemplate: Sendable {
         /// types: `/schema` is derived from them, unknown action keys are refused, and
         /// `camelCase` names travel as `snake_case`. Keep `reset(seed:)` deterministic for a
         /// given seed (`openenv validate --level semantic` checks it).
+        ///
+        /// Calls run on the server's step thread pool (the default `ExecutionPolicy`), so a
+        /// step may block or compute for long without delaying other sessions. Only when every
+        /// call returns in microseconds and never blocks, declare
+        /// `public static let execution = ExecutionPolicy.eventLoop` to save a thread hop.
         public actor \(moduleName)Environment: Environment {
             public struct Action: Codable, Sendable {
                 /// The number guessed.

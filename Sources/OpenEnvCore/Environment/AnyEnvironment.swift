@@ -45,6 +45,8 @@ public struct EnvironmentFactory: Sendable {
     public let providesTasks: Bool
     /// `true` when instances run an agent harness (the environment is ``HarnessProviding``).
     public let providesHarness: Bool
+    /// Where the server runs the instances' calls (``Environment/execution``).
+    public let execution: ExecutionPolicy
     /// Creates one instance; called once per session (and per stateless HTTP request).
     public let make: @Sendable () async throws -> AnyEnvironment
 
@@ -59,6 +61,7 @@ public struct EnvironmentFactory: Sendable {
         acceptsMCPActions = E.Action.self == MCPAction.self
         providesTasks = E.self is any TaskProviding.Type
         providesHarness = E.self is any HarnessProviding.Type
+        execution = E.execution
         self.make = {
             let env = try await make()
             return AnyEnvironment(env)

@@ -20,6 +20,21 @@
 ///
 /// Errors thrown from `reset`, `step` or reading `state` reach the client as
 /// `EXECUTION_ERROR` with the error's description; the session stays usable.
+///
+/// **Where calls run.** ``execution`` decides: by default (``ExecutionPolicy/threadPool``)
+/// on the server's step thread pool, so a step may block or compute for long and only its
+/// own session waits. An environment whose calls never block and return in microseconds
+/// declares `static let execution = ExecutionPolicy.eventLoop` and runs on its connection's
+/// event loop with no thread hop; a call that then blocks stalls every connection of that
+/// loop.
+///
+/// **Deadlines.** With a step deadline (`--step-timeout`), a call still running when it
+/// passes gets `SessionError.deadlineExceeded` on the wire (the caller sees an error and
+/// the socket closes), the session is destroyed at once (no later call reaches this
+/// instance), and the call's task is cancelled; ``close()`` runs only after the call has
+/// returned, never concurrently with it. Cancellation is cooperative: a call that ignores it
+/// keeps its thread until it returns. On ``ExecutionPolicy/eventLoop`` a call that blocks
+/// its thread also blocks the timer, so the deadline can only act once it returns.
 public protocol Environment: Actor {
     /// What an agent sends to `step`. Decoded from JSON with unknown keys rejected; its
     /// schema (`/schema` `action`) is derived from this type.
@@ -31,6 +46,10 @@ public protocol Environment: Actor {
     associatedtype State: EnvironmentState
 
     static var info: EnvironmentInfo { get }
+
+    /// Where the server runs this environment's calls; ``ExecutionPolicy/threadPool`` unless
+    /// declared.
+    static var execution: ExecutionPolicy { get }
 
     /// Starts a new episode. `episodeID` must become `state.episodeID` when given;
     /// `options` holds every other key the client sent with the reset.
@@ -48,6 +67,7 @@ public protocol Environment: Actor {
 
 extension Environment {
     public func close() async {}
+    public static var execution: ExecutionPolicy { .threadPool }
 }
 
 /// Random identifiers in UUID4 text form, used for generated episode and session ids.

@@ -153,7 +153,7 @@ private struct Scanner {
             index += 1
             skipWhitespace()
             let value = try self.value()
-            if object[key] != nil { object[key] = value } else { object.appendUnchecked(key, value) }
+            object[key] = value  // a repeated key keeps its last value, in its first place (Python)
             skipWhitespace()
             guard index < bytes.count else { throw error("Expecting ',' delimiter", at: index) }
             if bytes[index] == UInt8(ascii: "}") {

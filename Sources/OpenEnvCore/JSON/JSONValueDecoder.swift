@@ -98,12 +98,10 @@ final class DecodingState {
 
     /// Looks `key` up in the visited object and records that it was asked for.
     func read(_ key: String, visit: Int) -> JSONValue? {
-        let members = visits[visit].object.members
-        for index in members.indices where members[index].key == key {
-            if index < 64 { visits[visit].readMask |= 1 << UInt64(index) } else { visits[visit].readKeys.insert(key) }
-            return members[index].value
-        }
-        return nil
+        let object = visits[visit].object
+        guard let index = object.position(of: key) else { return nil }
+        if index < 64 { visits[visit].readMask |= 1 << UInt64(index) } else { visits[visit].readKeys.insert(key) }
+        return object[index].value
     }
 
     /// Members no container asked for. A value decoded through several containers (a

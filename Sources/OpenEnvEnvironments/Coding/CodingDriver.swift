@@ -1,6 +1,6 @@
 /// The Python program that runs inside a coding session's sandbox: a long-lived
 /// interpreter answering `{"code": ...}` requests with captured output, exit status,
-/// exception and timing (protocol in its docstring). Run as `python3 -I -c <source> <limit>`,
+/// exception, whether the code parsed, and timing (protocol in its docstring). Run as `python3 -I -c <source> <limit>`,
 /// where `limit` is the output cap per stream in bytes.
 enum CodingDriver {
     static let source = #"""
@@ -9,9 +9,13 @@ enum CodingDriver {
 stdin/stdout (one socket) carry the protocol: a greeting, then one reply per request
 {"code": str}. The code runs in one namespace kept across requests. fds 1 and 2 point at
 memory files emptied before each request, so output of subprocesses is captured too; fd
-0 is /dev/null. Output beyond the limit is cut in the middle with a marker.
+0 is /dev/null. Output beyond the limit is cut in the middle with a marker. syntax_error
+in the reply means "ast.parse raises SyntaxError" (what the reference penalises), which
+is narrower than compile's SyntaxError ('return' outside a function parses): only code
+that did not compile is parsed again to tell.
 """
 import json, os, sys, time
+from _ast import PyCF_ONLY_AST
 
 LIMIT = int(sys.argv[1]) if len(sys.argv) > 1 else 65536
 
@@ -30,6 +34,7 @@ def main():
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
     sys.path.insert(0, "")
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    build = compile  # the driver's own reference: code that rebinds builtins.compile cannot reach it
 
     def send(message):
         data = (json.dumps(message) + "\n").encode()
@@ -45,10 +50,18 @@ def main():
         for fd in captures:
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)
-        exit_code, exception = 0, None
+        exit_code, exception, syntax_error = 0, None, False
         start = time.perf_counter()
         try:
-            exec(compile(sources[name], name, "exec"), namespace)
+            try:
+                code = build(sources[name], name, "exec")
+            except SyntaxError:
+                try:
+                    build(sources[name], name, "exec", PyCF_ONLY_AST)
+                except SyntaxError:
+                    syntax_error = True
+                raise
+            exec(code, namespace)
         except SystemExit as e:
             if e.code is None or isinstance(e.code, int):
                 exit_code = e.code or 0
@@ -72,7 +85,7 @@ def main():
                 stream.flush()
             except BaseException:
                 pass
-        reply = {"exit_code": exit_code, "exception": exception, "duration_ms": elapsed}
+        reply = {"exit_code": exit_code, "exception": exception, "duration_ms": elapsed, "syntax_error": syntax_error}
         for key, fd in zip(("stdout", "stderr"), captures):
             reply[key], reply[key + "_bytes"] = capped(fd)
         send(reply)

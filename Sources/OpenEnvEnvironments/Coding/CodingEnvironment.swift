@@ -9,22 +9,34 @@ import OpenEnvSandbox
 /// one long-lived interpreter: variables, imports and functions persist from step to
 /// step; `reset` starts a fresh interpreter over an empty `/work`.
 ///
+/// Wire shape: exactly the reference `coding_env`'s, so its typed client (which forbids
+/// extra observation fields) reads every reply: the observation is `stdout`, `stderr`,
+/// `exit_code`; everything else a step reports is ``StepDetails`` in the observation's
+/// `metadata`; the state is `episode_id`, `step_count`, `last_exit_code` (0 until the
+/// first step).
+///
 /// When a step hits a limit or the interpreter dies, every process of the session is
-/// killed and the observation says why (`error`, `timed_out`, `exit_code`); the next step
-/// starts a fresh interpreter over the same files.
+/// killed and the step's details say why (`error`, `timed_out`, `exit_code`); the next
+/// step starts a fresh interpreter over the same files.
+///
+/// Rewards, outside task mode: the reference's (``CodeShapingReward``): 0.0 at reset, then
+/// from the code of each step alone: +0.1 for concise code, -0.2 for a syntax error,
+/// -1.0 for a dangerous pattern such as `import os`.
 ///
 /// Task mode: `reset` with option `tests` (Python source defining `test_*` functions or
-/// `unittest.TestCase`s, e.g. `from solution import add`). A step with `submit: true`
-/// stops the agent's processes, runs the tests in a fresh sandbox that mounts `/work`
-/// read-only — the tests never exist inside the agent's sandbox — and ends the episode
-/// with reward passed/total.
+/// `unittest.TestCase`s, e.g. `from solution import add`). Steps earn 0.0; a step with
+/// `submit: true` stops the agent's processes, runs the tests in a fresh sandbox that
+/// mounts `/work` read-only — the tests never exist inside the agent's sandbox — and ends
+/// the episode with reward passed/total.
 public actor CodingEnvironment: Environment {
     public static let info = EnvironmentInfo(
         name: "CodingEnvironment", envName: "coding_env",
         description: "Python code execution in a per-session sandbox; state persists across steps; optional hidden-test tasks.",
         defaultMaxSessions: 64)
 
-    public private(set) var state = State(episodeID: nil, stepCount: 0, lastExitCode: nil, interpreterStarts: 0, taskMode: false)
+    public private(set) var state = State(episodeID: nil, stepCount: 0, lastExitCode: 0)
+    /// Interpreters started this episode (reported in each step's details).
+    private var interpreterStarts = 0
     private let host: SandboxHost
     /// The session's sandbox (tests look up its uid and work directory).
     nonisolated let sandbox: Sandbox
@@ -41,11 +53,11 @@ public actor CodingEnvironment: Environment {
         case .string(let source)?: hiddenTests = source
         case let other?: throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["tests"], msg: "Input should be a valid string", input: other)])
         }
-        state = State(episodeID: episodeID ?? UUIDString.random(), stepCount: 0, lastExitCode: nil, interpreterStarts: 0,
-                      taskMode: hiddenTests != nil)
+        state = State(episodeID: episodeID ?? UUIDString.random(), stepCount: 0, lastExitCode: 0)
+        interpreterStarts = 0
         try await sandbox.clearWorkDirectory()
         try await startInterpreter()
-        return StepResult(.empty)
+        return StepResult(Observation(), reward: .double(0))
     }
 
     public func step(_ action: Action) async throws -> StepResult<Observation> {
@@ -60,26 +72,36 @@ public actor CodingEnvironment: Environment {
         if !(await sandbox.isRunning) { try await startInterpreter() }
         let timeout = Self.timeout(action.timeoutS, limit: limits.wallClock)
         var observation: Observation
+        var details: StepDetails
         let started = ContinuousClock.now
         switch await sandbox.call(["code": .string(action.code)], timeout: timeout, replyAs: DriverReply.self) {
         case .success(let reply):
-            observation = Observation(
-                stdout: reply.stdout, stderr: reply.stderr, exitCode: reply.exitCode, exception: reply.exception,
+            observation = Observation(stdout: reply.stdout, stderr: reply.stderr, exitCode: reply.exitCode)
+            details = StepDetails(
+                lastCode: action.code, syntaxError: reply.syntaxError, exception: reply.exception,
                 durationMs: reply.durationMs, timedOut: false,
                 truncated: reply.stdoutBytes > limits.outputBytes || reply.stderrBytes > limits.outputBytes,
-                error: await sandbox.processLimitWarning(), tests: nil)
+                error: await sandbox.processLimitWarning(), interpreterStarts: interpreterStarts)
         case .failure(let failure):
-            observation = .empty
-            observation.exitCode = failure.exitCode
-            observation.timedOut = failure.reason == .timeout(timeout)
-            observation.durationMs = Self.milliseconds(ContinuousClock.now - started)
-            observation.error = "\(failure); the next step starts a fresh interpreter (variables are lost, files in /work are kept)"
+            observation = Observation(exitCode: failure.exitCode)
+            details = StepDetails(
+                lastCode: action.code, syntaxError: false, exception: nil,
+                durationMs: Self.milliseconds(ContinuousClock.now - started), timedOut: failure.reason == .timeout(timeout),
+                truncated: false,
+                error: "\(failure); the next step starts a fresh interpreter (variables are lost, files in /work are kept)",
+                interpreterStarts: interpreterStarts)
         }
         state.lastExitCode = observation.exitCode
-        guard action.submit == true, let hiddenTests else { return StepResult(observation) }
+        guard let hiddenTests else {
+            details.safetyViolation = CodeShapingReward.safetyViolation(in: action.code)
+            let reward = CodeShapingReward.reward(code: action.code, syntaxError: details.syntaxError)
+            return StepResult(observation, reward: .double(reward), metadata: details.metadata)
+        }
+        guard action.submit == true else { return StepResult(observation, reward: .double(0), metadata: details.metadata) }
         let report = await grade(hiddenTests, timeout: limits.wallClock)
-        observation.tests = report
-        return StepResult(observation, reward: .double(report.total == 0 ? 0 : Double(report.passed) / Double(report.total)), done: true)
+        details.tests = report
+        return StepResult(observation, reward: .double(report.total == 0 ? 0 : Double(report.passed) / Double(report.total)),
+                          done: true, metadata: details.metadata)
     }
 
     public func close() async {
@@ -99,7 +121,7 @@ public actor CodingEnvironment: Environment {
     private func startInterpreter() async throws {
         let configuration = try await host.configuration()
         _ = try await sandbox.start([configuration.pythonPath, "-I", "-c", CodingDriver.source, String(configuration.limits.outputBytes)])
-        state.interpreterStarts += 1
+        interpreterStarts += 1
     }
 
     /// Runs the hidden tests against `/work`, read-only, in a fresh sandbox of this session.

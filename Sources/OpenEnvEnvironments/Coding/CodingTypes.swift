@@ -40,53 +40,92 @@ extension CodingEnvironment {
         public var error: String?
     }
 
+    /// The reference `coding_env`'s `CodeObservation`, field for field: its typed client
+    /// builds `CodeObservation(**observation)` with extra fields forbidden, so everything
+    /// else a step reports travels in the observation's `metadata` (see ``StepDetails``).
     public struct Observation: Codable, Sendable, Equatable, JSONSchemaDescribed {
         public var stdout: String
         public var stderr: String
-        /// 0 on success, 1 for an uncaught exception, N for `SystemExit(N)`; when the
-        /// sandbox killed the interpreter: 124 (wall clock), 137 (memory), 152 (CPU time),
-        /// or 128 + the signal that ended it.
+        /// 0 on success, 1 for an uncaught exception (a syntax error too), N for
+        /// `SystemExit(N)`; when the sandbox killed the interpreter: 124 (wall clock), 137
+        /// (memory), 152 (CPU time), or 128 + the signal that ended it.
         public var exitCode: Int
+
+        public init(stdout: String = "", stderr: String = "", exitCode: Int = 0) {
+            self.stdout = stdout
+            self.stderr = stderr
+            self.exitCode = exitCode
+        }
+
+        public static var schemaTitle: String { "CodeObservation" }
+        public static var schemaDescription: String? { "Result of executing code in the environment." }
+        public static var propertyDescriptions: [String: String] {
+            ["stdout": "Standard output of the step (Python and subprocesses)",
+             "stderr": "Standard error of the step, including a traceback",
+             "exit_code": "0 success, 1 exception, N for SystemExit(N); 124/137/152 when a limit killed the interpreter"]
+        }
+    }
+
+    /// What a step reports beyond the reference's three fields, in the observation's
+    /// `metadata` (and the reply's top-level `metadata`), snake_case keys; members that are
+    /// `nil` are left out. `last_code` and `safety_violation` are the reference's own metadata
+    /// keys. Read it back with ``init(metadata:)``.
+    public struct StepDetails: Codable, Sendable, Equatable {
+        /// The code of the step (the reference's key).
+        public var lastCode: String
+        /// The first dangerous pattern found in the code, as the reference names it (e.g.
+        /// `import\s+os`); only outside task mode, where it costs reward.
+        public var safetyViolation: String?
+        /// The code did not parse (`SyntaxError`).
+        public var syntaxError: Bool
+        /// The exception that escaped the code, if any.
         public var exception: PythonException?
         public var durationMs: Double
+        /// The step hit its wall-clock limit and was killed.
         public var timedOut: Bool
         /// Output was longer than the limit; the middle was replaced by a marker.
         public var truncated: Bool
         /// What the sandbox did, when it had to step in (a limit, a crash); the next step
         /// then starts a fresh interpreter: variables are lost, files in /work are kept.
         public var error: String?
-        /// Task mode, on submit.
+        /// Interpreters started this episode (1 + restarts after kills).
+        public var interpreterStarts: Int
+        /// Task mode, on submit: the hidden tests' verdict.
         public var tests: TestReport?
 
-        public static var schemaTitle: String { "CodeObservation" }
-        public static var schemaDescription: String? { "The result of running one code step." }
-        public static var propertyDescriptions: [String: String] {
-            ["stdout": "Standard output of the step (Python and subprocesses)",
-             "stderr": "Standard error of the step, including a traceback",
-             "exit_code": "0 success, 1 exception, N for SystemExit(N); 124/137/152 when a limit killed the interpreter",
-             "exception": "The exception that escaped the code, if any",
-             "duration_ms": "Wall-clock time of the step",
-             "timed_out": "The step hit its wall-clock limit and was killed",
-             "truncated": "Some output was cut to the output limit",
-             "error": "What the sandbox did when a limit was hit or the interpreter died",
-             "tests": "Hidden test results (task mode, on submit)"]
+        /// Decodes the details from a step's `metadata` (unknown keys are ignored).
+        public init(metadata: JSONObject) throws(ValidationFailure) {
+            self = try JSONValueDecoder(forbidExtraKeys: false).decode(Self.self, from: .object(metadata))
         }
 
-        static let empty = Observation(
-            stdout: "", stderr: "", exitCode: 0, exception: nil, durationMs: 0, timedOut: false, truncated: false,
-            error: nil, tests: nil)
+        init(lastCode: String, syntaxError: Bool, exception: PythonException?, durationMs: Double, timedOut: Bool,
+             truncated: Bool, error: String?, interpreterStarts: Int) {
+            self.lastCode = lastCode
+            self.syntaxError = syntaxError
+            self.exception = exception
+            self.durationMs = durationMs
+            self.timedOut = timedOut
+            self.truncated = truncated
+            self.error = error
+            self.interpreterStarts = interpreterStarts
+        }
+
+        var metadata: JSONObject {
+            guard case .object(let object)? = try? JSONValueEncoder().encode(self) else { return [:] }
+            var metadata = JSONObject()
+            for member in object where !member.value.isNull { metadata[member.key] = member.value }
+            return metadata
+        }
     }
 
+    /// The reference `coding_env`'s `CodeState`: `last_exit_code` is an integer, 0 until the
+    /// first step.
     public struct State: EnvironmentState, Equatable, JSONSchemaDescribed {
         public var episodeID: String?
         public var stepCount: Int
-        public var lastExitCode: Int?
-        /// Interpreters started this episode (1 + restarts after kills).
-        public var interpreterStarts: Int
-        /// The episode has hidden tests.
-        public var taskMode: Bool
+        public var lastExitCode: Int
         public static var schemaTitle: String { "CodeState" }
-        public static var schemaDescription: String? { "Episode state of the coding environment." }
+        public static var schemaDescription: String? { "State for CodeAct environment with persistent execution context." }
     }
 
     /// The driver's reply to one code request.
@@ -98,6 +137,8 @@ extension CodingEnvironment {
         var exitCode: Int
         var exception: PythonException?
         var durationMs: Double
+        /// The code did not parse (`ast.parse`'s `SyntaxError`).
+        var syntaxError: Bool
     }
 
     /// The grading driver's reply.

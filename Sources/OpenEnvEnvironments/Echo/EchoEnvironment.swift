@@ -13,6 +13,8 @@ public actor EchoEnvironment: Environment, ToolProviding {
     public static let info = EnvironmentInfo(
         name: "EchoEnvironment", envName: "echo_env", description: "EchoEnvironment environment",
         defaultMaxSessions: 1024)
+    /// Calls never block and return in microseconds: the event loop's fast path.
+    public static let execution = ExecutionPolicy.eventLoop
 
     /// The tools hold no per-session state, so every session shares one toolbox.
     public nonisolated var toolbox: Toolbox { Self.tools }

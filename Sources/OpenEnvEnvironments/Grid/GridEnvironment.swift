@@ -66,6 +66,8 @@ public actor GridEnvironment: Environment {
         name: "GridEnvironment", envName: "grid_env",
         description: "5x5 grid world: move UP/DOWN/LEFT/RIGHT to reach the goal (reward 1.0, done).",
         defaultMaxSessions: 1024)
+    /// Calls never block and return in microseconds: the event loop's fast path.
+    public static let execution = ExecutionPolicy.eventLoop
 
     public private(set) var state: State
 

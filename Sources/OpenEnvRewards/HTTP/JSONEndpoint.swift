@@ -105,12 +105,6 @@ struct JSONEndpoint: Sendable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
 
 /// The HTTP client of every scoring endpoint. It lives as long as the process; a refused
 /// connection fails the attempt at once (the ``RequestPolicy`` decides on retries), and

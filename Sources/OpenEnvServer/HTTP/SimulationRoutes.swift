@@ -60,28 +60,14 @@ struct SimulationRoutes: Sendable {
         sessionID: String?, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
     ) async -> HTTPResponse {
         do {
-            if let sessionID, !sessionID.isEmpty {
-                let session = try await registry.lookup(sessionID)
-                if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(sessionID) }
-                return .json(try await session.run(countsAsActivity: countsAsActivity, body))
-            }
-            let environment = try await factory.make()
-            do {
-                let result = try await body(environment)
-                await environment.close()
-                return .json(result)
-            } catch {
-                await environment.close()
-                throw error
-            }
+            let target = sessionID.flatMap { $0.isEmpty ? nil : CallTarget.addressed($0) } ?? .temporary
+            return .json(try await registry.call(target, countsAsActivity: countsAsActivity, body))
         } catch let failure as ValidationFailure {
             return .unprocessable(failure.issues, includeURL: true)
         } catch let error as SessionError {
             switch error {
             case .unknownSession, .closed: return .detail(.string(error.description), status: .notFound)
-            case .deadlineExceeded:
-                if let sessionID { await registry.destroy(sessionID, reason: error) }
-                return .detail(.string(error.description), status: .gatewayTimeout)
+            case .deadlineExceeded: return .detail(.string(error.description), status: .gatewayTimeout)
             default: return .detail(.string(error.description), status: .conflict)
             }
         } catch {

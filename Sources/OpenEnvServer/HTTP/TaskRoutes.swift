@@ -9,8 +9,8 @@ import OpenEnvCore
 /// ``TaskIndexError`` answers `400 {"detail":"Invalid task index"}`; any other error
 /// (factory, unknown split, …) `500 {"detail":"<error>"}`.
 struct TaskRoutes: Sendable {
-    let factory: EnvironmentFactory
-    let configuration: ServerConfiguration
+    let registry: SessionRegistry
+    var factory: EnvironmentFactory { registry.factory }
 
     static let suffixes: Set<String> = ["splits", "tasks", "num_tasks", "task", "task_range"]
 
@@ -61,7 +61,7 @@ struct TaskRoutes: Sendable {
         }
     }
 
-    private func answer(_ name: String, method: String, issues: [ValidationIssue], _ call: Call) async -> HTTPResponse {
+    private func answer(_ name: String, method: String, issues: [ValidationIssue], _ call: @escaping Call) async -> HTTPResponse {
         guard issues.isEmpty else { return .unprocessable(issues) }
         guard name.lowercased() == factory.info.envName.lowercased() else {
             return .detail(.string("unknown environment '\(name)'"), status: .notFound)
@@ -70,19 +70,14 @@ struct TaskRoutes: Sendable {
             return .detail(.string("\(method) is not supported for this environment"), status: .notImplemented)
         }
         do {
-            let environment = try await factory.make()
-            do {
-                guard let provider = environment.tasks else {
-                    await environment.close()
-                    return .detail(.string("\(method) is not supported for this environment"), status: .notImplemented)
-                }
-                let body = try await call(provider)
-                await environment.close()
-                return .json(body)
-            } catch {
-                await environment.close()
-                throw error
+            let body = try await registry.call(.temporary, countsAsActivity: false) { environment -> JSONValue? in
+                guard let provider = environment.tasks else { return nil }
+                return try await call(provider)
             }
+            guard let body else {
+                return .detail(.string("\(method) is not supported for this environment"), status: .notImplemented)
+            }
+            return .json(body)
         } catch is TaskIndexError {
             return .detail("Invalid task index", status: .badRequest)
         } catch {

@@ -142,27 +142,19 @@ struct JSONRPCDispatcher: Sendable {
         id: JSONValue, params: JSONObject, binding: Binding,
         _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
     ) async -> JSONValue {
-        var session: Session?
+        let target: CallTarget
         if case .socket(let own) = binding {
-            session = own
+            target = .bound(own)
         } else if case .string(let sid)? = params["session_id"], !sid.isEmpty {
-            do throws(SessionError) {
-                let target = try await registry.lookup(sid)
-                if case .webSocket = target.owner { throw .ownedByAnotherSocket(sid) }
-                session = target
-            } catch {
-                return rpcError(id, error)
-            }
+            target = .addressed(sid)
+        } else {
+            target = .temporary
         }
         do {
-            if let session { return try await session.run(body) }
-            let environment = try await factory.make()
-            defer { Task(executorPreference: PreferredExecutor.current) { await environment.close() } }
-            return try await body(environment)
+            return try await registry.call(target, body)
         } catch let error as RPCFailure {
             return Self.error(id, error.code, error.message)
         } catch let error as SessionError {
-            if case .deadlineExceeded = error, let session { await registry.destroy(session.id, reason: error) }
             return rpcError(id, error)
         } catch {
             return Self.error(id, -32603, "\(error)")

@@ -155,7 +155,7 @@ struct StreamableMCPEndpoint: Sendable {
             return Self.result(id, [:])
         case "tools/list" where factory.providesTools:
             do {
-                let tools = try await session.run(countsAsActivity: true) { environment in
+                let tools = try await registry.call(.bound(session)) { environment in
                     (await environment.toolbox?())?.descriptors ?? []
                 }
                 return Self.result(id, ["tools": .array(tools.map(Self.toolJSON))])
@@ -166,7 +166,7 @@ struct StreamableMCPEndpoint: Sendable {
             guard case .string(let name)? = params["name"] else { return Self.error(id, -32602, "Invalid params: 'name' is required") }
             let arguments = params["arguments"]?.objectValue ?? [:]
             do {
-                let outcome = try await session.run(countsAsActivity: true) { environment -> Result<ToolResult, ToolError> in
+                let outcome = try await registry.call(.bound(session)) { environment -> Result<ToolResult, ToolError> in
                     guard let toolbox = await environment.toolbox?() else { return .failure(ToolError(.toolNotFound, "Unknown tool: \(name)")) }
                     do throws(ToolError) { return .success(try await toolbox.call(name, arguments: arguments)) } catch { return .failure(error) }
                 }

@@ -2,76 +2,92 @@ import OpenEnvCore
 import Synchronization
 
 /// Identifies one WebSocket connection, for ownership and attachment.
-public struct ConnectionID: Hashable, Sendable {
+struct ConnectionID: Hashable, Sendable {
     let value: UInt64
     private static let counter = Atomic<UInt64>(0)
-    public static func next() -> ConnectionID { ConnectionID(value: counter.add(1, ordering: .relaxed).newValue) }
+    static func next() -> ConnectionID { ConnectionID(value: counter.add(1, ordering: .relaxed).newValue) }
 }
 
 /// Tells a socket bound to a session that the session ended, with the error to send
 /// before closing (or `nil` for a plain close).
-typealias SocketKicker = @Sendable (SessionError?) async -> Void
+typealias SessionEndHandler = @Sendable (SessionError?) async -> Void
 
 /// One environment instance and its bookkeeping.
 ///
 /// A session owns its environment exclusively: every call (from `/ws`, an attached
-/// socket, HTTP routes or JSON-RPC) goes through ``run(countsAsActivity:_:)``, which
-/// admits one call at a time, in arrival order. The environment is closed exactly once,
-/// by ``shutdown(reason:)``, after the call in progress (if any) has returned.
-public actor Session {
+/// socket, HTTP routes or JSON-RPC) goes through ``run(countsAsActivity:_:)`` — transports
+/// reach it through ``SessionRegistry/call(_:countsAsActivity:_:)`` — which admits one call
+/// at a time, in arrival order. The environment is closed exactly once, by
+/// ``shutdown(reason:)``, after the call in progress (if any) has returned.
+///
+/// Calls run on `executor` (the server's step pool) when one is given, else on the caller's
+/// executor (the connection's event loop); see ``ExecutionPolicy``.
+actor Session {
     /// Who created the session; only the owner may end it.
-    public enum Owner: Sendable, Equatable {
+    enum Owner: Sendable, Equatable {
         case webSocket(ConnectionID)
         case http
     }
 
-    public nonisolated let id: String
-    public nonisolated let owner: Owner
+    nonisolated let id: String
+    nonisolated let owner: Owner
     private let environment: AnyEnvironment
     private let stepTimeout: Duration?
+    /// Where calls run; `nil`: on the caller's executor.
+    private let executor: (any TaskExecutor)?
 
     /// The socket attached with `/ws?session_id=`, if any.
-    public private(set) var attached: ConnectionID?
+    private(set) var attached: ConnectionID?
     /// An `openenv/session/close` arrived while a socket was attached.
-    public private(set) var closeRequested = false
-    public private(set) var lastActivity = ContinuousClock.now
-    public private(set) var isClosed = false
+    private(set) var closeRequested = false
+    private(set) var lastActivity = ContinuousClock.now
+    private(set) var isClosed = false
+    /// A call passed the deadline: no later call is admitted, even before the session is
+    /// destroyed.
+    private var expired = false
 
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// A call that outlived the step deadline and may still be running.
     private var strandedCall: Task<Void, Never>?
-    private var kickers: [ConnectionID: SocketKicker] = [:]
+    private var endHandlers: [ConnectionID: SessionEndHandler] = [:]
 
-    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?) {
+    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?, executor: (any TaskExecutor)?) {
         self.id = id
         self.owner = owner
         self.environment = environment
         self.stepTimeout = stepTimeout
+        self.executor = executor
     }
 
     /// Runs `body` against the environment, after every call that arrived before it.
     ///
-    /// - Throws: ``SessionError/closed(_:)`` once the session is closed;
-    ///   ``SessionError/deadlineExceeded(seconds:)`` when the step deadline passes (the
-    ///   caller must then destroy the session); otherwise whatever `body` throws.
-    public func run<T: Sendable>(
+    /// - Throws: ``SessionError/closed(_:)`` once the session is closed or a call passed
+    ///   the deadline; ``SessionError/deadlineExceeded(seconds:)`` when the step deadline
+    ///   passes (the session then admits no other call, and the caller must destroy it:
+    ///   ``SessionRegistry/call(_:countsAsActivity:_:)`` does); otherwise whatever `body`
+    ///   throws.
+    func run<T: Sendable>(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
-        guard !isClosed else { throw SessionError.closed(id) }
+        guard !isClosed, !expired else { throw SessionError.closed(id) }
         await acquire()
         defer { release() }
-        guard !isClosed else { throw SessionError.closed(id) }
+        guard !isClosed, !expired else { throw SessionError.closed(id) }
         if countsAsActivity { lastActivity = .now }
         let environment = self.environment
-        guard let stepTimeout else { return try await body(environment) }
-        let work = Task(executorPreference: PreferredExecutor.current) { try await body(environment) }
+        guard let stepTimeout else {
+            guard let executor else { return try await body(environment) }
+            return try await withTaskExecutorPreference(executor) { try await body(environment) }
+        }
+        let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(environment) }
         do {
             return try await withDeadline(stepTimeout, { try await work.value }) {
                 SessionError.deadlineExceeded(seconds: Self.seconds(stepTimeout))
             }
         } catch let error as SessionError {
             if case .deadlineExceeded = error {
+                expired = true
                 work.cancel()
                 strandedCall = Task { _ = try? await work.value }
             }
@@ -99,12 +115,12 @@ public actor Session {
     func touch() { lastActivity = .now }
 
     /// Binds `connection` as this session's attached socket.
-    func attach(_ connection: ConnectionID, kicker: @escaping SocketKicker) throws(SessionError) {
+    func attach(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) throws(SessionError) {
         guard !isClosed else { throw .unknownSession(id) }
         if case .webSocket = owner { throw .ownedByAnotherSocket(id) }
         guard attached == nil else { throw .alreadyAttached(id) }
         attached = connection
-        kickers[connection] = kicker
+        endHandlers[connection] = endHandler
         lastActivity = .now
     }
 
@@ -113,14 +129,14 @@ public actor Session {
     func detach(_ connection: ConnectionID) -> Bool {
         guard attached == connection else { return false }
         attached = nil
-        kickers[connection] = nil
+        endHandlers[connection] = nil
         lastActivity = .now
         return closeRequested
     }
 
     /// Registers the owning socket so that ending the session closes it.
-    func bindOwnerSocket(_ connection: ConnectionID, kicker: @escaping SocketKicker) {
-        kickers[connection] = kicker
+    func bindOwnerSocket(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) {
+        endHandlers[connection] = endHandler
     }
 
     func requestClose() { closeRequested = true }
@@ -131,9 +147,9 @@ public actor Session {
     func shutdown(reason: SessionError?) async {
         guard !isClosed else { return }
         isClosed = true
-        let kickers = self.kickers
-        self.kickers = [:]
-        for kicker in kickers.values { await kicker(reason) }
+        let endHandlers = self.endHandlers
+        self.endHandlers = [:]
+        for endHandler in endHandlers.values { await endHandler(reason) }
         await acquire()
         for waiter in waiters { waiter.resume() }
         waiters = []

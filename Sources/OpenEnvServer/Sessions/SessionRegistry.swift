@@ -5,11 +5,16 @@ import OpenEnvCore
 ///
 /// Session ids are UUID4 strings. Capacity counts live sessions plus those whose
 /// environment is still being built; an attached socket uses no slot of its own.
-public actor SessionRegistry {
-    public nonisolated let maxSessions: Int
-    private let factory: EnvironmentFactory
+///
+/// Transports call environments only through ``call(_:countsAsActivity:_:)``.
+actor SessionRegistry {
+    nonisolated let maxSessions: Int
+    nonisolated let factory: EnvironmentFactory
     private let configuration: ServerConfiguration
     private let logger: Logger
+    /// Where environments are built and called: the step pool for
+    /// ``ExecutionPolicy/threadPool`` environments, `nil` (the caller's event loop) otherwise.
+    nonisolated let executor: (any TaskExecutor)?
     private var sessions: [String: Session] = [:]
     private var initializing: Set<String> = []
     private var reaper: Task<Void, Never>?
@@ -17,17 +22,20 @@ public actor SessionRegistry {
     /// for them to finish (``drain()``).
     private var closing = 0
     private var closingWaiters: [CheckedContinuation<Void, Never>] = []
-    public private(set) var isDraining = false
+    private(set) var isDraining = false
 
-    init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger) {
+    /// - Parameter stepPool: the server's step thread pool, used when the factory's
+    ///   environment asks for ``ExecutionPolicy/threadPool``.
+    init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger, stepPool: (any TaskExecutor)?) {
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
         maxSessions = configuration.maxSessions ?? factory.info.defaultMaxSessions
+        executor = factory.execution == .threadPool ? stepPool : nil
     }
 
     /// Live sessions plus sessions being created.
-    public var activeCount: Int { sessions.count + initializing.count }
+    var activeCount: Int { sessions.count + initializing.count }
 
     /// Creates a session owned by `owner`.
     /// - Throws: ``SessionError/capacityReached(active:max:)`` when every slot is taken,
@@ -40,16 +48,35 @@ public actor SessionRegistry {
         initializing.insert(id)
         let environment: AnyEnvironment
         do {
-            environment = try await factory.make()
+            environment = try await makeEnvironment()
         } catch {
             initializing.remove(id)
+            throw error
+        }
+        initializing.remove(id)
+        let session = Session(id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout, executor: executor)
+        sessions[id] = session
+        return session
+    }
+
+    /// A session for one call, outside the registry: no slot, no id a client can address
+    /// (stateless HTTP routes and the Task API build one per request, as the reference does).
+    nonisolated func temporarySession() async throws(SessionError) -> Session {
+        Session(
+            id: UUIDString.random(), owner: .http, environment: try await makeEnvironment(),
+            stepTimeout: configuration.stepTimeout, executor: executor)
+    }
+
+    /// Builds an environment where its calls will run.
+    private nonisolated func makeEnvironment() async throws(SessionError) -> AnyEnvironment {
+        let factory = self.factory
+        do {
+            guard let executor else { return try await factory.make() }
+            return try await withTaskExecutorPreference(executor) { try await factory.make() }
+        } catch {
             logger.error("environment factory failed", metadata: ["error": "\(error)"])
             throw .factoryFailed(factoryName: factory.info.name)
         }
-        initializing.remove(id)
-        let session = Session(id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout)
-        sessions[id] = session
-        return session
     }
 
     /// The live session `id`.

@@ -7,8 +7,17 @@ import OpenEnvCore
 ///
 /// NIO's pipelining handler (installed ahead of this one) delivers one request at a time,
 /// so responses stay in order. Constant routes are answered on the event loop; others run
-/// in a task that prefers the connection's event loop, and the response is written back
-/// on it. Lives on its channel's event loop; never touched from elsewhere.
+/// in a task that prefers the connection's event loop (or, for bodies larger than
+/// ``OpenEnvServer/inlineMessageLimit``, the step pool), and the response is written back
+/// on it.
+///
+/// A request must arrive whole within `requestTimeout` of the moment the connection became
+/// idle (opened, or its last response written): a client that trickles its headers or body
+/// (slowloris), or keeps an idle connection, is closed then (`408` first when part of a
+/// request had arrived). The timer stops while a request is handled and when the connection
+/// upgrades to a WebSocket (which has pings instead).
+///
+/// Lives on its channel's event loop; never touched from elsewhere.
 final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -16,14 +25,44 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let router: HTTPRouter
     private let bodyLimit: Int
     private let executor: EventLoopTaskExecutor?
+    private let largeBodyExecutor: (any TaskExecutor)?
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var bodyTooLarge = false
+    private let requestTimeout: TimeAmount
+    private var requestDeadline: Scheduled<Void>?
 
-    init(router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?) {
+    init(
+        router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
+        requestTimeout: TimeAmount = .seconds(30)
+    ) {
         self.router = router
         self.bodyLimit = bodyLimit
         self.executor = executor
+        self.largeBodyExecutor = largeBodyExecutor
+        self.requestTimeout = requestTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { startRequestTimer(context: context) }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        requestDeadline?.cancel()
+        requestDeadline = nil
+    }
+
+    private func startRequestTimer(context: ChannelHandlerContext) {
+        requestDeadline?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        requestDeadline = context.eventLoop.scheduleTask(in: requestTimeout) {
+            let (handler, context) = bound.value
+            handler.requestDeadline = nil
+            if handler.head != nil {
+                handler.head = nil
+                handler.write(.detail("Request timeout", status: .requestTimeout), keepAlive: false, context: context)
+            } else {
+                context.close(promise: nil)
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -45,6 +84,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .end:
             guard let head else { return }
             self.head = nil
+            requestDeadline?.cancel()
+            requestDeadline = nil
             if bodyTooLarge {
                 write(.detail("Request body too large", status: .payloadTooLarge), keepAlive: false, context: context)
                 return
@@ -63,7 +104,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .dynamic(let handle):
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            Task(executorPreference: executor) { [executor] in
+            let executor: (any TaskExecutor)? =
+                request.body.count > OpenEnvServer.inlineMessageLimit ? largeBodyExecutor ?? self.executor : self.executor
+            Task(executorPreference: executor) {
                 let response = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
                 eventLoop.execute {
                     let (handler, context) = bound.value
@@ -87,6 +130,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            startRequestTimer(context: context)
         } else {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }

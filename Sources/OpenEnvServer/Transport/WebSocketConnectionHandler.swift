@@ -11,22 +11,39 @@ import NIOWebSocket
 ///   (``WebSocketEndpoint`` decides what to send) — larger ones are refused by the frame
 ///   aggregator before this handler sees them.
 /// - The endpoint's ``WebSocketEndpoint/closed()`` runs once, after the message in progress.
+/// - No data frame ever follows the close frame this side sent: frames written after it
+///   (a late reply) are dropped and their write fails.
+/// - On `ChannelShouldQuiesceEvent` (graceful shutdown) the connection *drains*: messages
+///   received so far are still handled and answered, in order; messages that arrive later
+///   are not run; then it closes with 1001 (going away).
+///
+/// Frames reach it checked and joined by ``WebSocketFrameValidator``.
 ///
 /// Lives on its channel's event loop; tasks call back into it only through `eventLoop.execute`.
-final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     /// Asks the connection to send a close frame and end (see ``SocketWriter/close(code:)``).
-    struct CloseRequest { var code: WebSocketErrorCode }
+    ///
+    /// With `immediately`, the connection is *failed* (RFC 6455 §7.1.7): the TCP connection
+    /// closes as soon as the close frame is written. Otherwise the peer has five seconds to
+    /// answer the close frame.
+    struct CloseRequest {
+        var code: WebSocketErrorCode
+        var reason: String = ""
+        var immediately = false
+    }
 
     private enum State { case opening, open, closing, closed }
 
     private let endpoint: any WebSocketEndpoint
     private let executor: EventLoopTaskExecutor?
+    /// Where messages larger than ``OpenEnvServer/inlineMessageLimit`` are handled.
+    private let largeMessageExecutor: (any TaskExecutor)?
     private let pingInterval: TimeAmount?
     private let pingTimeout: TimeAmount
-    private let registry: ConnectionRegistry
     private var state = State.opening
     private var pending: [WebSocketMessage] = []
     private var busy = true  // until open() returns
@@ -36,17 +53,27 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var closeTimeout: Scheduled<Void>?
     private var endpointClosed = false
     private var channelGone = false
+    /// Graceful shutdown: answer what was received, then close with 1001.
+    private var draining = false
 
-    init(endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, pingInterval: TimeAmount?, pingTimeout: TimeAmount, registry: ConnectionRegistry) {
+    /// Messages received but not yet handled; past this many the connection stops reading
+    /// (TCP backpressure) until the endpoint catches up.
+    static let maxPending = 16
+    /// A read was asked for while `pending` was full.
+    private var readHeld = false
+
+    init(
+        endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, largeMessageExecutor: (any TaskExecutor)? = nil,
+        pingInterval: TimeAmount?, pingTimeout: TimeAmount
+    ) {
         self.pingTimeout = pingTimeout
         self.endpoint = endpoint
         self.executor = executor
+        self.largeMessageExecutor = largeMessageExecutor
         self.pingInterval = pingInterval
-        self.registry = registry
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        registry.add(context.channel)
         let socket = SocketWriter(channel: context.channel)
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -85,12 +112,31 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         case .connectionClose:
             receivedClose(context: context, frame: frame)
         default:
-            break
+            break  // reserved opcodes never get here (WebSocketFrameValidator)
         }
     }
 
+    /// Holds reads while `maxPending` messages wait (backpressure on a client that sends
+    /// faster than its session answers).
+    func read(context: ChannelHandlerContext) {
+        if pending.count >= Self.maxPending {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Drops data frames written after this side's close frame (RFC 6455 §5.5.1).
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard state == .closing || state == .closed, unwrapOutboundIn(data).opcode != .connectionClose else {
+            context.write(data, promise: promise)
+            return
+        }
+        promise?.fail(ChannelError.outputClosed)
+    }
+
     private func enqueue(_ message: WebSocketMessage, context: ChannelHandlerContext) {
-        guard state == .opening || state == .open else { return }
+        guard state == .opening || state == .open, !draining else { return }
         pending.append(message)
         drain(context: context)
     }
@@ -101,15 +147,26 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         guard !busy else { return }
         guard state == .open, !pending.isEmpty else {
             if state == .closed || channelGone { finishEndpoint() }
+            if draining, state == .open { startClosing(context: context, code: .goingAway, reason: "server shutting down") }
             return
         }
         busy = true
         let message = pending.removeFirst()
+        if readHeld, pending.count < Self.maxPending {
+            readHeld = false
+            context.read()
+        }
         let socket = SocketWriter(channel: context.channel)
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        Task(executorPreference: executor) { [executor] in
+        let executor: (any TaskExecutor)? =
+            if case .text(let bytes) = message, bytes.readableBytes > OpenEnvServer.inlineMessageLimit, let largeMessageExecutor {
+                largeMessageExecutor
+            } else {
+                self.executor
+            }
+        Task(executorPreference: executor) {
             let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(message, socket) }
             eventLoop.execute {
                 let (handler, context) = bound.value
@@ -155,21 +212,31 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
-    /// Sends a close frame and gives the peer five seconds to answer.
-    private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+    /// Sends a close frame and gives the peer five seconds to answer; with `immediately`,
+    /// closes the connection as soon as the frame is written.
+    private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String = "", immediately: Bool = false) {
         guard state == .opening || state == .open else { return }
         state = .closing
         pending.removeAll()
-        var data = context.channel.allocator.buffer(capacity: 2)
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        data.writeString(reason)
+        let written = context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeTimeout = context.eventLoop.scheduleTask(in: .seconds(5)) { bound.value.close(promise: nil) }
+        if immediately {
+            state = .closed
+            written.whenComplete { _ in bound.value.close(promise: nil) }
+        } else {
+            closeTimeout = context.eventLoop.scheduleTask(in: .seconds(5)) { bound.value.close(promise: nil) }
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? CloseRequest {
-            startClosing(context: context, code: request.code)
+            startClosing(context: context, code: request.code, reason: request.reason, immediately: request.immediately)
+        } else if event is ChannelShouldQuiesceEvent {
+            draining = true
+            drain(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -182,12 +249,12 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         pingTask?.cancel()
         pongDeadline?.cancel()
         closeTimeout?.cancel()
-        registry.remove(context.channel)
         if !busy { finishEndpoint() }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        state = .closed
         context.close(promise: nil)
     }
 

@@ -40,7 +40,7 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         self.session = session
         do {
-            let name = try await session.run { environment in
+            let name = try await registry.call(.bound(session)) { environment in
                 guard let harness = environment.harness else { throw NotAHarness() }
                 _ = try await environment.reset([:])
                 return await harness.harnessName
@@ -67,7 +67,7 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         let progress = TurnProgress()
         do {
-            try await session.run { environment in
+            try await registry.call(.bound(session)) { environment in
                 guard let harness = environment.harness else { throw NotAHarness() }
                 guard await harness.isHarnessRunning else { throw TurnFailure("harness process is not running") }
                 let timeout = await harness.turnTimeout
@@ -85,9 +85,10 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
             return false
         } catch let failure as TurnFailure {
             return await end(with: failure.message, socket)
-        } catch let error as SessionError {
-            if case .closed = error { return false }
-            return await end(with: error.description, socket)
+        } catch is SessionError {
+            // Closed, or past the step deadline: the session's sockets have been told.
+            await finish()
+            return false
         } catch {
             // Details stay on the server: harness errors can carry credentials or output.
             return await end(with: "harness turn failed", socket)

@@ -3,13 +3,15 @@ import Synchronization
 
 /// Counts what the server does to environments, across instances.
 final class ProbeLedger: Sendable {
-    private let state = Mutex<(made: Int, closed: Int, inFlight: Int, maxInFlight: Int)>((0, 0, 0, 0))
+    private let state = Mutex<(made: Int, closed: Int, inFlight: Int, maxInFlight: Int, calls: Int)>((0, 0, 0, 0, 0))
     var made: Int { state.withLock { $0.made } }
+    /// Calls that started, in all instances.
+    var calls: Int { state.withLock { $0.calls } }
     var closed: Int { state.withLock { $0.closed } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
     func didMake() { state.withLock { $0.made += 1 } }
     func didClose() { state.withLock { $0.closed += 1 } }
-    func enter() { state.withLock { $0.inFlight += 1; $0.maxInFlight = max($0.maxInFlight, $0.inFlight) } }
+    func enter() { state.withLock { $0.calls += 1; $0.inFlight += 1; $0.maxInFlight = max($0.maxInFlight, $0.inFlight) } }
     func leave() { state.withLock { $0.inFlight -= 1 } }
 }
 

@@ -7,13 +7,11 @@ import OpenEnvCore
 /// JSON, unknown types and invalid envelopes or actions get an error frame and the
 /// connection continues; a non-object JSON value or a binary frame gets `SESSION_ERROR`
 /// and ends the connection, as in the reference.
-struct SessionSocketProtocol: Sendable {
+struct SessionMessageHandler: Sendable {
     /// What to do after a frame.
     struct Reply: Sendable {
         var frame: [UInt8]?
         var closeAfter: Bool
-        /// The session must be destroyed (a call outlived the deadline), not merely detached.
-        var destroysSession = false
     }
 
     let session: Session
@@ -85,13 +83,13 @@ struct SessionSocketProtocol: Sendable {
         frame: (JSONValue) -> [UInt8]
     ) async -> Reply {
         do {
-            return Reply(frame: frame(try await session.run(countsAsActivity: countsAsActivity, body)), closeAfter: false)
+            let result = try await dispatcher.registry.call(.bound(session), countsAsActivity: countsAsActivity, body)
+            return Reply(frame: frame(result), closeAfter: false)
         } catch let failure as ValidationFailure {
             return Self.validationError(failure)
         } catch let error as SessionError {
-            if case .deadlineExceeded = error {
-                return Reply(frame: WireFrames.error(error), closeAfter: true, destroysSession: true)
-            }
+            // Past the deadline the session is gone and its sockets got the error already.
+            if case .deadlineExceeded = error { return Reply(frame: nil, closeAfter: true) }
             return Reply(frame: WireFrames.error(error), closeAfter: true)
         } catch {
             return Reply(frame: WireFrames.error("EXECUTION_ERROR", "\(error)"), closeAfter: false)

@@ -5,7 +5,7 @@ import OpenEnvCore
 /// connection creates and owns a session; with one it attaches to an HTTP-created session.
 ///
 /// Used sequentially by its connection (see ``WebSocketEndpoint``), so its state needs no lock.
-final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
+final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let registry: SessionRegistry
     private let dispatcher: JSONRPCDispatcher
     private let messageLimit: Int
@@ -23,19 +23,19 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     func open(_ socket: SocketWriter) async -> Bool {
-        let kicker: SocketKicker = { reason in
+        let endHandler: SessionEndHandler = { reason in
             if let reason { socket.send(text: WireFrames.error(reason)) }
             socket.close()
         }
         do {
             if let requestedSession {
                 let session = try await registry.lookup(requestedSession)
-                try await session.attach(connection, kicker: kicker)
+                try await session.attach(connection, endHandler: endHandler)
                 self.session = session
                 attached = true
             } else {
                 let session = try await registry.create(owner: .webSocket(connection))
-                await session.bindOwnerSocket(connection, kicker: kicker)
+                await session.bindOwnerSocket(connection, endHandler: endHandler)
                 self.session = session
             }
             return true
@@ -47,8 +47,8 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
         guard let session, !finished else { return false }
-        let handler = SessionSocketProtocol(session: session, dispatcher: dispatcher)
-        let reply: SessionSocketProtocol.Reply
+        let handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
+        let reply: SessionMessageHandler.Reply
         switch message {
         case .binary:
             reply = handler.handleBinary()
@@ -61,18 +61,18 @@ final class SimulationEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         if let frame = reply.frame { socket.send(text: frame) }
         guard reply.closeAfter else { return true }
-        await finish(destroy: reply.destroysSession)
+        await finish()
         return false
     }
 
-    func closed() async { await finish(destroy: false) }
+    func closed() async { await finish() }
 
     /// Releases the session once: an owned session is destroyed, an attached one detached
-    /// (and destroyed if a close was requested meanwhile, or `destroy` is set).
-    private func finish(destroy: Bool) async {
+    /// (and destroyed if a close was requested meanwhile).
+    private func finish() async {
         guard !finished, let session else { return }
         finished = true
         let closeRequested = attached ? await session.detach(connection) : false
-        if !attached || destroy || closeRequested { await registry.destroy(session.id) }
+        if !attached || closeRequested { await registry.destroy(session.id) }
     }
 }

@@ -1,0 +1,59 @@
+import OpenEnvCore
+
+/// Which environment a transport's call is for.
+enum CallTarget: Sendable {
+    /// The session bound to the calling socket (its owner, or a socket attached to it).
+    case bound(Session)
+    /// An HTTP-created session named by the request. A session owned by a WebSocket is
+    /// refused (``SessionError/ownedByAnotherSocket(_:)``).
+    case addressed(String)
+    /// A fresh environment used for this one call and closed after it.
+    case temporary
+}
+
+extension SessionRegistry {
+    /// The one way every transport (`/ws`, WebSocket `/mcp`, `/harness`, HTTP simulation
+    /// routes, JSON-RPC, `/mcp/streamable`, the Task API) calls an environment.
+    ///
+    /// Finds the target (``CallTarget``), checks who may use it, runs `body` through the
+    /// session's queue, on the environment's executor, under the step deadline, and cleans
+    /// up after it:
+    /// - a temporary environment is closed before this returns (after the call, never
+    ///   during it; when the deadline passed, once the stranded call returns);
+    /// - when the deadline passes, the session is destroyed before this throws: calls
+    ///   queued behind the late one are refused, the environment closes once the late call
+    ///   returns, and every socket bound to the session gets the error frame, then a close.
+    ///   Transports then only map the error to their wire shape (a socket bound to the
+    ///   session has already been told).
+    ///
+    /// - Throws: ``SessionError`` for lookup, ownership, capacity of the factory, a closed
+    ///   session or a passed deadline; otherwise whatever `body` throws.
+    nonisolated func call<T: Sendable>(
+        _ target: CallTarget, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+    ) async throws -> T {
+        let session: Session
+        switch target {
+        case .bound(let bound):
+            session = bound
+        case .addressed(let id):
+            session = try await lookup(id)
+            if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(id) }
+        case .temporary:
+            let temporary = try await temporarySession()
+            do {
+                let result = try await temporary.run(countsAsActivity: countsAsActivity, body)
+                await temporary.shutdown(reason: nil)
+                return result
+            } catch {
+                await temporary.shutdown(reason: nil)
+                throw error
+            }
+        }
+        do {
+            return try await session.run(countsAsActivity: countsAsActivity, body)
+        } catch let error as SessionError {
+            if case .deadlineExceeded = error { await destroy(session.id, reason: error) }
+            throw error
+        }
+    }
+}

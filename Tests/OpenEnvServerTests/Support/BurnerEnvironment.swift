@@ -1,0 +1,25 @@
+import OpenEnvCore
+
+/// A typed environment whose step computes (spins on the CPU, never yielding) for the
+/// milliseconds asked: the careless author's environment. It keeps the default execution
+/// policy, so the server runs it on the step pool.
+actor BurnerEnvironment: Environment {
+    struct Action: Codable, Sendable { var burnMilliseconds: Int }
+    struct Observation: Codable, Sendable { var spins: Int }
+
+    static let info = EnvironmentInfo(name: "Burner", envName: "burner", description: "test burner", defaultMaxSessions: 16)
+    private(set) var state = BasicState()
+
+    func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
+        StepResult(Observation(spins: 0))
+    }
+
+    func step(_ action: Action) async throws -> StepResult<Observation> {
+        state.stepCount += 1
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: .milliseconds(action.burnMilliseconds))
+        var spins = 0
+        while clock.now < end { spins &+= 1 }
+        return StepResult(Observation(spins: spins))
+    }
+}
