@@ -91,6 +91,20 @@ import Testing
         }
     }
 
+    @Test func theExecutionPolicyDecidesWhereCallsRun() async throws {
+        for (factory, expected) in [(EnvironmentFactory { BurnerEnvironment() }, false), (EnvironmentFactory { InlineBurnerEnvironment() }, true)] {
+            try await withServer(factory) { server in
+                try await server.socket { ws in
+                    let reset = try await ws.roundTrip(["type": "reset", "data": [:]])
+                    let step = try await ws.roundTrip(["type": "step", "data": ["burn_milliseconds": 0]])
+                    #expect(reset["data"]?["observation"]?["on_event_loop"] == .bool(expected), "\(factory.info.name)")
+                    #expect(step["data"]?["observation"]?["on_event_loop"] == .bool(expected), "\(factory.info.name)")
+                    try await ws.send(["type": "close"])
+                }
+            }
+        }
+    }
+
     @Test func shutdownAnswersEveryReceivedStepBeforeClosingWith1001() async throws {
         let ledger = ProbeLedger()
         var logger = Logger(label: "test.server")

@@ -22,6 +22,8 @@ enum RequestBody {
                 msg: "Input should be a valid dictionary or object to extract fields from",
                 input: .string(String(decoding: bytes, as: UTF8.self)))]))
         }
+        // FastAPI decodes the body strictly first; bytes that are not UTF-8 never reach the parser.
+        guard UTF8Validation.isValid(bytes) else { return .rejected(.detail("There was an error parsing the body", status: .badRequest)) }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

@@ -28,6 +28,7 @@ struct JSONRPCDispatcher: Sendable {
     func handle(raw: some Collection<UInt8>, binding: Binding, parseErrorDetail: Bool) async -> JSONValue {
         let value: JSONValue
         do {
+            guard UTF8Validation.isValid(raw) else { return Self.error(.null, -32700, "Parse error") }  // Python decodes first
             value = try JSONParser.parse(raw)
         } catch {
             return Self.error(.null, -32700, parseErrorDetail ? "Parse error: \(error)" : "Parse error")

@@ -48,6 +48,9 @@ struct StreamableMCPEndpoint: Sendable {
         if let refusal = Self.checkHeaders(request) { return refusal }
         let message: JSONValue
         do {
+            guard UTF8Validation.isValid(request.body) else {
+                return .json(Self.error(.null, -32700, "Parse error: the body is not UTF-8"), status: .badRequest)
+            }
             message = try JSONParser.parse(request.body)
         } catch {
             return .json(Self.error(.null, -32700, "Parse error: \(error)"), status: .badRequest)

@@ -1,3 +1,4 @@
+import NIOPosix
 import OpenEnvCore
 
 /// A typed environment whose step computes (spins on the CPU, never yielding) for the
@@ -5,13 +6,17 @@ import OpenEnvCore
 /// policy, so the server runs it on the step pool.
 actor BurnerEnvironment: Environment {
     struct Action: Codable, Sendable { var burnMilliseconds: Int }
-    struct Observation: Codable, Sendable { var spins: Int }
+    struct Observation: Codable, Sendable {
+        var spins: Int
+        /// Whether the step ran on one of the server's event-loop threads.
+        var onEventLoop: Bool
+    }
 
     static let info = EnvironmentInfo(name: "Burner", envName: "burner", description: "test burner", defaultMaxSessions: 16)
     private(set) var state = BasicState()
 
     func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
-        StepResult(Observation(spins: 0))
+        StepResult(Observation(spins: 0, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
     }
 
     func step(_ action: Action) async throws -> StepResult<Observation> {
@@ -20,6 +25,23 @@ actor BurnerEnvironment: Environment {
         let end = clock.now.advanced(by: .milliseconds(action.burnMilliseconds))
         var spins = 0
         while clock.now < end { spins &+= 1 }
-        return StepResult(Observation(spins: spins))
+        return StepResult(Observation(spins: spins, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
+    }
+}
+
+/// The same burner declaring the event-loop fast path, to show where the policy puts a call.
+actor InlineBurnerEnvironment: Environment {
+    typealias Action = BurnerEnvironment.Action
+    typealias Observation = BurnerEnvironment.Observation
+    static let info = EnvironmentInfo(name: "InlineBurner", envName: "inline_burner", description: "test burner", defaultMaxSessions: 16)
+    static let execution = ExecutionPolicy.eventLoop
+    private(set) var state = BasicState()
+
+    func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
+        StepResult(Observation(spins: 0, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
+    }
+
+    func step(_ action: Action) async throws -> StepResult<Observation> {
+        StepResult(Observation(spins: 0, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
     }
 }
