@@ -114,6 +114,7 @@ def main() -> int:
     ap.add_argument("--hold", type=int, default=10000, help="idle sessions for the Swift hold run")
     ap.add_argument("--baseline", help="another openenv binary (e.g. the previous commit's) benchmarked in the same "
                                        "sitting, cell by cell, for a before/after column; its own load cells only")
+    ap.add_argument("--only", choices=["ws", "http"], help="only the load cells of this mode, and no hold runs")
     args = ap.parse_args()
     if not os.path.exists(SWIFT):
         sys.exit(f"{SWIFT} missing: run `swift build -c release --product openenv` first")
@@ -125,6 +126,8 @@ def main() -> int:
              ("grid", "ws", 1, 5000, 50), ("grid", "ws", 8, 2000, 20), ("grid", "ws", 64, 500, 5),
              ("echo", "http", 1, 500, 20), ("echo", "http", 8, 250, 5),
              ("grid", "http", 1, 2000, 20), ("grid", "http", 8, 1000, 5)]
+    if args.only:
+        cells = [cell for cell in cells if cell[1] == args.only]
     servers = {
         ("swift", "echo"): swift_server("echo", 1024), ("swift", "grid"): swift_server("grid", 1024),
         ("reference", "echo"): reference_server("echo", 64), ("reference", "grid"): reference_server("grid", 64),
@@ -155,8 +158,8 @@ def main() -> int:
             server.stop()
 
     hold_rows = []
-    holds = [("reference", reference_server, 512), ("swift", swift_server, 512)]
-    if not args.quick:
+    holds = [] if args.only else [("reference", reference_server, 512), ("swift", swift_server, 512)]
+    if not args.quick and not args.only:
         holds.append(("swift", swift_server, args.hold))
     for who, start, n in holds:
         server = start("echo", n + 16)

@@ -85,9 +85,13 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// Closes the listening socket and every connection; returns once all handlers ended.
+    ///
+    /// The accept loop is not cancelled: it ends when the listening socket has closed, after
+    /// handing out every connection already accepted. (Cancelling it dropped connections
+    /// accepted but not yet taken, and NIO traps on an `NIOAsyncChannel` dropped unused.)
+    /// Connections still open then are cancelled by the task group.
     public func stop() async {
         channel.channel.close(promise: nil)
-        task.cancel()
         await task.value
     }
 

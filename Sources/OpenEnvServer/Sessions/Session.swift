@@ -77,8 +77,7 @@ actor Session {
         if countsAsActivity { lastActivity = .now }
         let environment = self.environment
         guard let stepTimeout else {
-            guard let executor else { return try await body(environment) }
-            return try await withTaskExecutorPreference(executor) { try await body(environment) }
+            return try await withTaskExecutorPreference(executor) { try await body(environment) }  // nil: stay
         }
         let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(environment) }
         do {

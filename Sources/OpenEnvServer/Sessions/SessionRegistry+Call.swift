@@ -38,6 +38,17 @@ extension SessionRegistry {
         case .addressed(let id):
             session = try await lookup(id)
             if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(id) }
+        case .temporary where stepTimeout == nil:
+            // Nothing to bound and nobody else can reach it: no session needed.
+            let environment = try await makeEnvironment()
+            do {
+                let result = try await withTaskExecutorPreference(executor) { try await body(environment) }
+                await environment.close()
+                return result
+            } catch {
+                await environment.close()
+                throw error
+            }
         case .temporary:
             let temporary = try await temporarySession()
             do {

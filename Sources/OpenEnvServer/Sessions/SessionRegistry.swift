@@ -59,6 +59,9 @@ actor SessionRegistry {
         return session
     }
 
+    /// The step deadline of every call (``ServerConfiguration/stepTimeout``).
+    nonisolated var stepTimeout: Duration? { configuration.stepTimeout }
+
     /// A session for one call, outside the registry: no slot, no id a client can address
     /// (stateless HTTP routes and the Task API build one per request, as the reference does).
     nonisolated func temporarySession() async throws(SessionError) -> Session {
@@ -68,11 +71,10 @@ actor SessionRegistry {
     }
 
     /// Builds an environment where its calls will run.
-    private nonisolated func makeEnvironment() async throws(SessionError) -> AnyEnvironment {
+    nonisolated func makeEnvironment() async throws(SessionError) -> AnyEnvironment {
         let factory = self.factory
         do {
-            guard let executor else { return try await factory.make() }
-            return try await withTaskExecutorPreference(executor) { try await factory.make() }
+            return try await withTaskExecutorPreference(executor) { try await factory.make() }  // nil: stay
         } catch {
             logger.error("environment factory failed", metadata: ["error": "\(error)"])
             throw .factoryFailed(factoryName: factory.info.name)

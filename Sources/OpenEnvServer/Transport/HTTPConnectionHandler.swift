@@ -30,7 +30,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var body: ByteBuffer?
     private var bodyTooLarge = false
     private let requestTimeout: TimeAmount
-    private var requestDeadline: Scheduled<Void>?
+    /// When the connection last became idle (opened, or its last response written); `nil`
+    /// while a complete request is being handled.
+    private var idleSince: NIODeadline?
+    /// One timer per connection, re-armed lazily (not once per request: keep-alive traffic
+    /// would pay a scheduled task per request).
+    private var requestTimer: Scheduled<Void>?
 
     init(
         router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
@@ -43,25 +48,41 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.requestTimeout = requestTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { startRequestTimer(context: context) }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        requestDeadline?.cancel()
-        requestDeadline = nil
+    func handlerAdded(context: ChannelHandlerContext) {
+        idleSince = .now()
+        armRequestTimer(at: .now() + requestTimeout, context: context)
     }
 
-    private func startRequestTimer(context: ChannelHandlerContext) {
-        requestDeadline?.cancel()
+    func handlerRemoved(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        requestTimer = nil
+    }
+
+    private func armRequestTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        requestDeadline = context.eventLoop.scheduleTask(in: requestTimeout) {
+        requestTimer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = bound.value
-            handler.requestDeadline = nil
-            if handler.head != nil {
-                handler.head = nil
-                handler.write(.detail("Request timeout", status: .requestTimeout), keepAlive: false, context: context)
-            } else {
-                context.close(promise: nil)
-            }
+            handler.requestTimerFired(context: context)
+        }
+    }
+
+    private func requestTimerFired(context: ChannelHandlerContext) {
+        requestTimer = nil
+        guard let idleSince else {
+            // A request is being handled: look again one period later.
+            armRequestTimer(at: .now() + requestTimeout, context: context)
+            return
+        }
+        let deadline = idleSince + requestTimeout
+        guard deadline <= .now() else {
+            armRequestTimer(at: deadline, context: context)
+            return
+        }
+        if head != nil {
+            head = nil
+            write(.detail("Request timeout", status: .requestTimeout), keepAlive: false, context: context)
+        } else {
+            context.close(promise: nil)
         }
     }
 
@@ -84,8 +105,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .end:
             guard let head else { return }
             self.head = nil
-            requestDeadline?.cancel()
-            requestDeadline = nil
+            idleSince = nil
             if bodyTooLarge {
                 write(.detail("Request body too large", status: .payloadTooLarge), keepAlive: false, context: context)
                 return
@@ -130,7 +150,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            startRequestTimer(context: context)
+            idleSince = .now()
         } else {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
