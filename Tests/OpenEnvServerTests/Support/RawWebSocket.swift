@@ -53,11 +53,16 @@ final class RawWebSocket: @unchecked Sendable {
 
     func send(_ frame: ClientFrame) throws { try send(frame.bytes) }
 
-    /// The next frame from the server; `nil` once the server closed the TCP connection.
-    /// Throws when nothing arrives within the timeout (a hang).
+    /// The next frame from the server (its pings are answered and skipped, as a client
+    /// library does); `nil` once the server closed the TCP connection. Throws when nothing
+    /// arrives within the timeout (a hang).
     func receive(timeoutSeconds: Double = 5) throws -> Received? {
         while true {
-            if let frame = parseFrame() { return frame }
+            if let frame = parseFrame() {
+                guard frame.opcode == 0x9 else { return frame }
+                try send(ClientFrame(opcode: 0xA, payload: frame.payload))
+                continue
+            }
             guard try fill(timeoutSeconds: timeoutSeconds) else { return nil }
         }
     }
