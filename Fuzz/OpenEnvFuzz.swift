@@ -12,37 +12,31 @@ import OpenEnvServer
 /// WebSocket frame path (NIO's decoder and ``WebSocketFrameValidator``).
 ///
 ///     swift build --product openenv-fuzz --sanitize fuzzer -Xswiftc -DOPENENV_FUZZ --scratch-path .build-fuzz
-///     .build-fuzz/debug/openenv-fuzz json -max_total_time=60 Fuzz/Corpus/json
-///     .build-fuzz/debug/openenv-fuzz websocket -max_total_time=60 Fuzz/Corpus/websocket
+///     OPENENV_FUZZ_TARGET=json .build-fuzz/debug/openenv-fuzz -max_total_time=60 Fuzz/Corpus/json
+///     OPENENV_FUZZ_TARGET=websocket .build-fuzz/debug/openenv-fuzz -max_total_time=60 Fuzz/Corpus/websocket
 ///
-/// Built without `OPENENV_FUZZ` (as every ordinary build does), the same binary replays
-/// files instead: `openenv-fuzz json FILE|DIR…` runs each input once (a regression check of
-/// saved crashes and the corpus). A failed invariant traps, which libFuzzer reports as a crash
-/// with the input that caused it.
+/// Built with `OPENENV_FUZZ`, libFuzzer's own `main` drives ``fuzzOneInput(_:_:)``. Built
+/// without it (as every ordinary build does), the same target replays files instead:
+/// `openenv-fuzz json FILE|DIR…` runs each input once (a regression check of saved crashes and
+/// the corpus). A failed invariant traps, which libFuzzer reports as a crash with the input
+/// that caused it.
+#if OPENENV_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTarget.fromEnvironment.run(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+#else
 @main
 struct FuzzMain {
     static func main() {
-        var arguments = CommandLine.arguments
+        let arguments = CommandLine.arguments
         guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
-            FileHandle.standardError.write(Data("usage: openenv-fuzz json|websocket [libFuzzer options or files]\n".utf8))
+            FileHandle.standardError.write(Data("usage: openenv-fuzz json|websocket FILE|DIR...\n".utf8))
             exit(2)
         }
-        arguments.remove(at: 1)
-        FuzzTarget.selected = target
-        #if OPENENV_FUZZ
-        var argc = Int32(arguments.count)
-        var cStrings: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let status = cStrings.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var argv = buffer.baseAddress
-            return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-                FuzzTarget.selected.run(UnsafeBufferPointer(start: data, count: size))
-                return 0
-            }
-        }
-        exit(status)
-        #else
         var count = 0
-        for path in arguments.dropFirst() {
+        for path in arguments.dropFirst(2) {
             for file in files(at: path) {
                 guard let data = FileManager.default.contents(atPath: file) else { continue }
                 data.withUnsafeBytes { target.run($0.bindMemory(to: UInt8.self)) }
@@ -50,7 +44,6 @@ struct FuzzMain {
             }
         }
         print("openenv-fuzz \(target.rawValue): replayed \(count) inputs, no invariant failed")
-        #endif
     }
 
     static func files(at path: String) -> [String] {
@@ -61,21 +54,14 @@ struct FuzzMain {
         return names.sorted().map { path + "/" + $0 }
     }
 }
-
-#if OPENENV_FUZZ
-/// libFuzzer's driver, called from our own `main` (libFuzzer ≥ 13).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
 #endif
 
 enum FuzzTarget: String {
     case json
     case websocket
 
-    nonisolated(unsafe) static var selected = FuzzTarget.json
+    /// The target a fuzzing run exercises: `OPENENV_FUZZ_TARGET` (default `json`).
+    static let fromEnvironment = FuzzTarget(rawValue: ProcessInfo.processInfo.environment["OPENENV_FUZZ_TARGET"] ?? "json") ?? .json
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         switch self {
