@@ -48,6 +48,21 @@ import Testing
         }
     }
 
+    @Test func aLargeTextMessageIsCheckedForUTF8OffTheEventLoopStill1007() async throws {
+        try await withServer(EnvironmentFactory { EchoEnvironment() }) { server in
+            let socket = try RawWebSocket(port: server.port)
+            // Larger than the inline limit (64 KiB): unmasked and checked on the step pool.
+            try socket.send(ClientFrame(opcode: 0x1, payload: Array(repeating: 0x20, count: 70_000) + [0xFF]))
+            let (before, close, tcpClosed) = try socket.receiveUntilClose()
+            #expect(before.isEmpty && close?.closeCode == 1007 && tcpClosed)
+            // A valid one of the same size is answered as usual.
+            let valid = try RawWebSocket(port: server.port)
+            try valid.send(ClientFrame(opcode: 0x1, payload: Array(#"{"type":"state"}"#.utf8) + Array(repeating: 0x20, count: 70_000)))
+            let reply = try #require(try valid.receive())
+            #expect((try? JSONParser.parse(reply.payload))?["type"] == "state")
+        }
+    }
+
     @Test func aMessageBetweenOnceAndTwiceTheLimitGetsAnErrorFrameThenClose1000() async throws {
         try await withServer(EnvironmentFactory { EchoEnvironment() }, configuration: ServerConfiguration(maxMessageSize: 4096)) { server in
             let socket = try RawWebSocket(port: server.port)

@@ -45,7 +45,22 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     private let pingInterval: TimeAmount?
     private let pingTimeout: TimeAmount
     private var state = State.opening
-    private var pending: [WebSocketMessage] = []
+    private var pending: [Pending] = []
+
+    /// A message waiting for the endpoint.
+    private enum Pending {
+        case message(WebSocketMessage)
+        /// A large text message as received (``WebSocketFrameValidator``): unmasked and
+        /// checked for UTF-8 in the task that handles it, off the event loop.
+        case maskedText(ByteBuffer, WebSocketMaskingKey)
+
+        var size: Int {
+            switch self {
+            case .message(.text(let bytes)), .maskedText(let bytes, _): bytes.readableBytes
+            case .message(.binary): 0
+            }
+        }
+    }
     private var busy = true  // until open() returns
     private var awaitingPong = false
     private var pongDeadline: Scheduled<Void>?
@@ -99,9 +114,13 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            enqueue(.text(frame.unmaskedData), context: context)
+            if let key = frame.maskKey {
+                enqueue(.maskedText(frame.data, key), context: context)
+            } else {
+                enqueue(.message(.text(frame.data)), context: context)
+            }
         case .binary:
-            enqueue(.binary, context: context)
+            enqueue(.message(.binary), context: context)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
@@ -135,7 +154,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         promise?.fail(ChannelError.outputClosed)
     }
 
-    private func enqueue(_ message: WebSocketMessage, context: ChannelHandlerContext) {
+    private func enqueue(_ message: Pending, context: ChannelHandlerContext) {
         guard state == .opening || state == .open, !draining else { return }
         pending.append(message)
         drain(context: context)
@@ -161,13 +180,26 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let executor: (any TaskExecutor)? =
-            if case .text(let bytes) = message, bytes.readableBytes > OpenEnvServer.inlineMessageLimit, let largeMessageExecutor {
-                largeMessageExecutor
-            } else {
-                self.executor
-            }
+            message.size > OpenEnvServer.inlineMessageLimit ? largeMessageExecutor ?? self.executor : self.executor
         Task(executorPreference: executor) {
-            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(message, socket) }
+            let ready: WebSocketMessage?
+            switch message {
+            case .message(let message):
+                ready = message
+            case .maskedText(var bytes, let key):
+                bytes.webSocketUnmask(key)
+                ready = UTF8Validation.isValid(bytes.readableBytesView) ? .text(bytes) : nil
+            }
+            guard let ready else {
+                eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.busy = false
+                    handler.startClosing(context: context, code: .dataInconsistentWithMessage, reason: "text message is not valid UTF-8", immediately: true)
+                    handler.drain(context: context)
+                }
+                return
+            }
+            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(ready, socket) }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.busy = false

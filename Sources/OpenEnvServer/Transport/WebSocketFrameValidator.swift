@@ -24,7 +24,10 @@ import NIOWebSocket
 ///
 /// Ping, pong and close frames are passed on as they arrive, also between the fragments of
 /// a message (§5.4). Data frames are passed on once complete, as one unmasked frame with
-/// `fin` set.
+/// `fin` set — except a single-frame text message larger than
+/// ``OpenEnvServer/inlineMessageLimit``, passed on still masked and not yet checked for UTF-8:
+/// ``WebSocketConnectionHandler`` unmasks and checks it on the step pool (1007 there), so no
+/// event loop spends milliseconds on one message.
 ///
 /// Lives on its channel's event loop. `package`: the fuzz target (`Fuzz/`) drives it.
 package final class WebSocketFrameValidator: ChannelInboundHandler {
@@ -82,6 +85,10 @@ package final class WebSocketFrameValidator: ChannelInboundHandler {
             return frame
         case .text, .binary:
             guard partial == nil else { throw Violation(code: .protocolError, reason: "new message before the previous one finished") }
+            if frame.opcode == .text, frame.fin, frame.length > OpenEnvServer.inlineMessageLimit {
+                try checkSize(frame.length)
+                return frame  // unmasked and checked off the event loop
+            }
             let data = frame.unmaskedData
             try checkSize(data.readableBytes)
             if frame.fin { return try Self.message(frame.opcode, data) }
