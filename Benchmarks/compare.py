@@ -179,9 +179,12 @@ def main() -> int:
 
     print("| env | mode | C | reference steps/s | swift steps/s | ratio | reference CPU ms/step | swift CPU ms/step | CPU ratio (ref ÷ swift) | swift p99 ms | floor CPU ms/step | swift ÷ floor | generator CPU ms/step |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    def cell_median(env, mode, c, who, key):
+        return med([r[key] for r in rows if r["env"] == env and r["mode"] == mode and r["concurrency"] == c and r["who"] == who])
+
     for env, mode, c, _, _ in cells:
         def pick(who, key):
-            return med([r[key] for r in rows if r["env"] == env and r["mode"] == mode and r["concurrency"] == c and r["who"] == who])
+            return cell_median(env, mode, c, who, key)
         ref_sps, sw_sps = pick("reference", "steps_per_s"), pick("swift", "steps_per_s")
         ref_cpu, sw_cpu = pick("reference", "server_cpu_ms_per_step"), pick("swift", "server_cpu_ms_per_step")
         floor_cpu = pick("floor", "server_cpu_ms_per_step")
@@ -196,7 +199,7 @@ def main() -> int:
         print("|---|---|---|---|---|---|---|---|---|---|")
         for env, mode, c, _, _ in cells:
             def pick(who, key):
-                return med([r[key] for r in rows if r["env"] == env and r["mode"] == mode and r["concurrency"] == c and r["who"] == who])
+                return cell_median(env, mode, c, who, key)
             b_cpu, sw_cpu = pick("baseline", "server_cpu_ms_per_step"), pick("swift", "server_cpu_ms_per_step")
             print(f"| {env} | {mode} | {c} | {fmt(pick('baseline', 'steps_per_s'))} | {fmt(pick('swift', 'steps_per_s'))} "
                   f"| {fmt(b_cpu, 4)} | {fmt(sw_cpu, 4)} | {fmt(sw_cpu / b_cpu if b_cpu and sw_cpu else None, 2)} "

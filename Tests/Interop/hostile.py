@@ -103,6 +103,19 @@ def fragments(payload: bytes, parts: int, rng: random.Random, *, opcode: int = O
 # ======================================================================================
 
 
+def recv_more(sock: socket.socket, buf: bytearray, deadline: float) -> None:
+    """Appends what `sock` has to `buf`, waiting until `deadline` at most (socket.timeout then);
+    EOFError once the peer closed TCP."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("deadline")
+    sock.settimeout(left)
+    chunk = sock.recv(1 << 20)
+    if not chunk:
+        raise EOFError("TCP closed")
+    buf += chunk
+
+
 class RawWS:
     """A WebSocket client over a plain socket. Answers server pings with pongs while
     reading (unless `answer_pings` is False); remembers the pongs it received."""
@@ -145,14 +158,7 @@ class RawWS:
 
     # --- bytes ---------------------------------------------------------------------
     def _fill(self, deadline: float) -> None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("deadline")
-        self.sock.settimeout(left)
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise EOFError("TCP closed")
-        self.buf += chunk
+        recv_more(self.sock, self.buf, deadline)
 
     def send_raw(self, data: bytes) -> None:
         self.sock.settimeout(self.timeout)
@@ -357,14 +363,7 @@ class RawHTTP:
         self.buf = bytearray()
 
     def _fill(self, deadline: float) -> None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("deadline")
-        self.sock.settimeout(left)
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise EOFError
-        self.buf += chunk
+        recv_more(self.sock, self.buf, deadline)
 
     def send(self, data: bytes) -> None:
         self.sock.settimeout(self.timeout)
