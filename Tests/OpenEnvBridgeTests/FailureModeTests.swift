@@ -52,7 +52,9 @@ import Testing
     }
 
     @Test func resultsErrorsAndServerRequestsAreMapped() async throws {
-        try await withBridge(try Self.fake()) { env in
+        // A generous timeout: under a loaded machine, draining 1.1 MB of standard error can take
+        // more than 2 s, and a blocked server would still fail the "chatty" call at 30 s.
+        try await withBridge(try Self.fake(toolTimeout: .seconds(30))) { env in
             let rich = try await env.call("rich")
             #expect(rich.result["content"] == [
                 ["type": "text", "text": "a picture", "annotations": nil, "meta": nil],
