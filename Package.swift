@@ -12,6 +12,10 @@ let package = Package(
         .library(name: "OpenEnvCore", targets: ["OpenEnvCore"]),
         .library(name: "OpenEnvServer", targets: ["OpenEnvServer"]),
         .library(name: "OpenEnvEnvironments", targets: ["OpenEnvEnvironments"]),
+        .library(name: "OpenEnvQA", targets: ["OpenEnvQA"]),
+        .library(name: "OpenEnvCoding", targets: ["OpenEnvCoding"]),
+        .library(name: "OpenEnvCatalog", targets: ["OpenEnvCatalog"]),
+        .library(name: "OpenEnvChatClient", targets: ["OpenEnvChatClient"]),
         .executable(name: "openenv", targets: ["openenv"]),
         .library(name: "OpenEnvBench", targets: ["OpenEnvBench"]),
         .library(name: "OpenEnvRollouts", targets: ["OpenEnvRollouts"]),
@@ -24,6 +28,7 @@ let package = Package(
         .library(name: "OpenEnvBridge", targets: ["OpenEnvBridge"]),
         .library(name: "OpenEnvRewards", targets: ["OpenEnvRewards"]),
         .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
+        .library(name: "OpenEnvParquet", targets: ["OpenEnvParquet"]),
         .library(name: "OpenEnvAgents", targets: ["OpenEnvAgents"]),
     ],
     dependencies: [
@@ -54,12 +59,17 @@ let package = Package(
             ],
             swiftSettings: fastAsync
         ),
+        // Environments, each target as heavy as what it needs: echo and grid on Core alone;
+        // qa with the tasksets; coding and terminal with the sandbox. The mcp-bridge entry lives
+        // in OpenEnvBridge and the agent harness in OpenEnvAgents; OpenEnvCatalog lists them all.
+        .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"]),
+        .target(name: "OpenEnvQA", dependencies: ["OpenEnvCore", "OpenEnvChatClient", "OpenEnvRewards", "OpenEnvTasks"], resources: [.copy("Dataset")]),
+        .target(name: "OpenEnvCoding", dependencies: ["OpenEnvCore", "OpenEnvSandbox"], resources: [.copy("Drivers")]),
+        .target(name: "OpenEnvCatalog", dependencies: ["OpenEnvCore", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvCoding", "OpenEnvBridge", "OpenEnvAgents"]),
+        // An OpenAI-compatible chat-completions client (retries, deadlines, a shared bound on
+        // requests in flight): the judge's and the agent's.
         .target(
-            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore", "OpenEnvSandbox", "OpenEnvRewards", "OpenEnvTasks", "OpenEnvBridge", "OpenEnvAgents"],
-            resources: [.copy("QA/Dataset")]
-        ),
-        .target(
-            name: "OpenEnvRewards",
+            name: "OpenEnvChatClient",
             dependencies: [
                 "OpenEnvCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -67,13 +77,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "OpenEnvRewards", dependencies: ["OpenEnvCore", "OpenEnvChatClient"]),
+        // Apache Parquet in Swift; gzip and zstd pages use the system's zlib and libzstd,
+        // loaded at run time, so no target needs a C header or a -dev package.
+        .target(name: "OpenEnvParquet", dependencies: ["OpenEnvCore"]),
         .target(
             name: "OpenEnvTasks",
             dependencies: [
-                "OpenEnvCore", "CZstd", "CSnappy", "CZlib",
+                "OpenEnvCore", "OpenEnvParquet",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -92,9 +103,9 @@ let package = Package(
         ),
         .target(name: "CSandboxSpawn"),
         .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
-        .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
+        .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvCoding", "OpenEnvCore"]),
         .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient", "OpenEnvAgents"]),
-        .target(name: "OpenEnvAgents", dependencies: ["OpenEnvCore", "OpenEnvRewards"]),
+        .target(name: "OpenEnvAgents", dependencies: ["OpenEnvCore", "OpenEnvChatClient"]),
         .target(
             name: "OpenEnvBench",
             dependencies: [
@@ -109,7 +120,7 @@ let package = Package(
             name: "openenv",
             dependencies: [
                 "OpenEnvCLI",
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvBench", "OpenEnvRollouts", "OpenEnvAgents", "OpenEnvRewards",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvCatalog", "OpenEnvBench", "OpenEnvRollouts", "OpenEnvAgents", "OpenEnvChatClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -176,12 +187,12 @@ let package = Package(
         .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvEnvironments"]),
         .testTarget(
             name: "OpenEnvRolloutsTests",
-            dependencies: ["OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport"]
+            dependencies: ["OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvTestSupport"]
         ),
         .testTarget(
             name: "OpenEnvAgentsTests",
             dependencies: [
-                "OpenEnvAgents", "OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvRewards",
+                "OpenEnvAgents", "OpenEnvRollouts", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvChatClient",
                 "OpenEnvTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
@@ -199,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "OpenEnvRewardsTests",
             dependencies: [
-                "OpenEnvRewards", "OpenEnvCore", "OpenEnvServer", "OpenEnvTestSupport",
+                "OpenEnvRewards", "OpenEnvChatClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -207,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "OpenEnvTasksTests",
             dependencies: [
-                "OpenEnvTasks", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvRewards", "OpenEnvTestSupport",
+                "OpenEnvTasks", "OpenEnvParquet", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvRewards", "OpenEnvTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -230,7 +241,7 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
-        .testTarget(name: "OpenEnvSandboxTests", dependencies: ["OpenEnvSandbox", "OpenEnvEnvironments", "OpenEnvCore"]),
+        .testTarget(name: "OpenEnvSandboxTests", dependencies: ["OpenEnvSandbox", "OpenEnvCoding", "OpenEnvCore"]),
         .testTarget(
             name: "OpenEnvBenchTests",
             dependencies: [
@@ -240,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "OpenEnvServerTests",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvAgents", "OpenEnvRewards", "OpenEnvTestSupport",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvAgents", "OpenEnvChatClient", "OpenEnvTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import OpenEnvChatClient
 import OpenEnvCore
 import OpenEnvRewards
 

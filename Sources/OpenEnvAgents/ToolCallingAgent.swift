@@ -1,3 +1,4 @@
+import OpenEnvChatClient
 import OpenEnvCore
 import OpenEnvRewards
 

@@ -12,11 +12,11 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         if json {
             let entries = OpenEnvCommandLine.context.environments.map { entry -> JSONValue in
-                ["name": .string(entry.name), "kind": .string(entry.kind), "description": .string(entry.description)]
+                ["name": .string(entry.name), "kind": .string(entry.kind.rawValue), "description": .string(entry.description)]
             }
             print(JSONWriter().string(.array(entries)))
         } else {
-            for entry in OpenEnvCommandLine.context.environments { print("\(entry.name)\t\(entry.kind)\t\(entry.description)") }
+            for entry in OpenEnvCommandLine.context.environments { print("\(entry.name)\t\(entry.kind.rawValue)\t\(entry.description)") }
         }
     }
 }

@@ -12,7 +12,7 @@ import Foundation
 /// @main struct GuessNumberCLI {
 ///     static func main() async {
 ///         await OpenEnvCommandLine.main(environments: [
-///             EnvironmentEntry(name: "guess_number", kind: "typed", factory: EnvironmentFactory { GuessNumber() }),
+///             EnvironmentEntry(name: "guess_number", kind: .typed, factory: EnvironmentFactory { GuessNumber() }),
 ///         ])
 ///     }
 /// }

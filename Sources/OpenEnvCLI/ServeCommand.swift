@@ -91,6 +91,15 @@ struct ServeCommand: AsyncParsableCommand {
         return mode
     }
 
+    /// The options after the environment's name that are the environment's, not the server's,
+    /// under the names the user typed.
+    private var environmentOptions: EnvironmentOptions {
+        var values: [(name: String, value: String)] = []
+        if let mcpUrl { values.append(("--mcp-url", mcpUrl)) }
+        if let toolTimeout { values.append(("--tool-timeout", "\(toolTimeout)")) }
+        return EnvironmentOptions(values: values, arguments: serverCommand)
+    }
+
     private static func duration(_ seconds: Double) -> Duration? {
         seconds > 0 ? .milliseconds(Int64((seconds * 1000).rounded())) : nil
     }
@@ -104,8 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let factory = try await entry.configure(EnvironmentOptions(
-            command: serverCommand, mcpURL: mcpUrl, toolTimeout: toolTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }))
+        let factory = try await entry.configure(environmentOptions)
         var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval), pingTimeout: Self.duration(pingTimeout)!,

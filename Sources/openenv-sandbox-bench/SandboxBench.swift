@@ -1,6 +1,6 @@
 import Foundation
 import OpenEnvCore
-import OpenEnvEnvironments
+import OpenEnvCoding
 import OpenEnvSandbox
 
 /// `openenv-sandbox-bench [iterations]`: the per-session cost of the sandboxed

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenEnvCore
-import OpenEnvEnvironments
+import OpenEnvCatalog
 import OpenEnvRollouts
 
 /// `openenv collect`: run episodes with a policy and write trajectories as JSON Lines.

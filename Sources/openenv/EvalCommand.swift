@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenEnvCore
-import OpenEnvEnvironments
+import OpenEnvCatalog
 import OpenEnvRollouts
 
 /// `openenv eval`: evaluate a policy on a taskset split (`openenv eval run`, the default)

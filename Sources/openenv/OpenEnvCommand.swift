@@ -1,5 +1,5 @@
 import OpenEnvCLI
-import OpenEnvEnvironments
+import OpenEnvCatalog
 
 /// The `openenv` command-line tool: the OpenEnv commands of ``OpenEnvCommandLine`` over the
 /// built-in environments, plus the commands only this tool has.

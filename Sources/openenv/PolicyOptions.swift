@@ -1,7 +1,7 @@
 import ArgumentParser
 import OpenEnvAgents
+import OpenEnvChatClient
 import OpenEnvCore
-import OpenEnvRewards
 import OpenEnvRollouts
 
 /// The policy options shared by `openenv collect` and `openenv eval`: which policy acts,

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Logging
-import OpenEnvEnvironments
+import OpenEnvCatalog
 import OpenEnvServer
 
 /// Which server `openenv collect` and `openenv eval` drive: a running one (`--url`), or a

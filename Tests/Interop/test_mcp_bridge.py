@@ -117,4 +117,4 @@ def test_serve_refuses_to_start_without_a_server():
     assert bad.returncode != 0 and "cannot start the MCP server /nonexistent/mcp-server" in bad.stderr
     bad = subprocess.run([str(OPENENV_BIN), "serve", "echo", "--port", "0", "--", *TIME_SERVER],
                          capture_output=True, text=True, timeout=30)
-    assert bad.returncode != 0 and "echo does not take these mcp-bridge options" in bad.stderr
+    assert bad.returncode != 0 and "echo does not take these options" in bad.stderr

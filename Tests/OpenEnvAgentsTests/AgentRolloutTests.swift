@@ -1,9 +1,10 @@
 import Foundation
 import OpenEnvAgents
+import OpenEnvChatClient
 import OpenEnvClient
 import OpenEnvCore
 import OpenEnvEnvironments
-import OpenEnvRewards
+import OpenEnvQA
 import OpenEnvRollouts
 import OpenEnvServer
 import OpenEnvTestSupport

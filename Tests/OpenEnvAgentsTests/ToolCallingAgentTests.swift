@@ -1,6 +1,6 @@
 import OpenEnvAgents
+import OpenEnvChatClient
 import OpenEnvCore
-import OpenEnvRewards
 import OpenEnvTestSupport
 import Testing
 

@@ -17,7 +17,7 @@ import Testing
     }
 
     static func context(_ names: [String]) -> OpenEnvCommandLine.Context {
-        .init(name: "still-cli", abstract: "test", environments: names.map { EnvironmentEntry(name: $0, kind: "typed", factory: EnvironmentFactory { Still() }) },
+        .init(name: "still-cli", abstract: "test", environments: names.map { EnvironmentEntry(name: $0, kind: .typed, factory: EnvironmentFactory { Still() }) },
               extraCommands: [])
     }
 

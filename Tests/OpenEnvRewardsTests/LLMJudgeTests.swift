@@ -1,3 +1,4 @@
+@testable import OpenEnvChatClient
 import OpenEnvCore
 import OpenEnvTestSupport
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import OpenEnvClient
 import OpenEnvCore
 import OpenEnvEnvironments
+import OpenEnvQA
 import OpenEnvRollouts
 import OpenEnvServer
 import OpenEnvTestSupport

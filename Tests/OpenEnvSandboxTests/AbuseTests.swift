@@ -2,7 +2,7 @@ import Foundation
 import OpenEnvCore
 import Synchronization
 import Testing
-@testable import OpenEnvEnvironments
+@testable import OpenEnvCoding
 @testable import OpenEnvSandbox
 
 /// Hostile code against both sandboxed environments, with real processes.

@@ -1,7 +1,7 @@
 import Foundation
 import OpenEnvCore
 import Testing
-@testable import OpenEnvEnvironments
+@testable import OpenEnvCoding
 @testable import OpenEnvSandbox
 
 @Suite struct CodingEnvironmentTests {

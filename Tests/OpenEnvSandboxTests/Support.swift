@@ -1,7 +1,7 @@
 import Foundation
 import OpenEnvCore
 import Testing
-@testable import OpenEnvEnvironments
+@testable import OpenEnvCoding
 @testable import OpenEnvSandbox
 
 /// Tight limits so that abuse hits them quickly, and half a core per session so that the

@@ -1,7 +1,7 @@
 import OpenEnvAgents
+import OpenEnvChatClient
 import OpenEnvCore
 import OpenEnvEnvironments
-import OpenEnvRewards
 import OpenEnvServer
 import OpenEnvTestSupport
 import Testing

@@ -2,7 +2,7 @@ import Foundation
 import OpenEnvCore
 import Testing
 
-@testable import OpenEnvTasks
+@testable import OpenEnvParquet
 
 @Suite struct ParquetTests {
     static let primitiveFiles = ["none", "snappy", "gzip", "zstd"].flatMap { codec in
@@ -79,5 +79,35 @@ import Testing
         #expect(LogicalValue.timestamp(-1, unitsPerSecond: 1000, utc: true) == "1969-12-31T23:59:59.999Z")
         #expect(LogicalValue.timestamp(1_700_000_000_000_000_123, unitsPerSecond: 1_000_000_000, utc: false) == "2023-11-14T22:13:20.000000123")
         #expect(Base64.encode([0, 1, 2, 250][...]) == "AAEC+g==" && Base64.encode(Array("ab".utf8)[...]) == "YWI=")
+    }
+}
+
+/// Snappy blocks written by hand from google/snappy's format_description.txt.
+@Suite struct SnappyTests {
+    @Test func literalsAndCopiesDecode() throws {
+        // 6 bytes: literal "abc" (tag 0b000010_00), copy of 3 from offset 3 (2-byte offset form).
+        let block: [UInt8] = [0x06, 0x08, 0x61, 0x62, 0x63, 0x0A, 0x03, 0x00]
+        #expect(try Snappy.decompress(block[...], uncompressedSize: 6) == Array("abcabc".utf8))
+        // A run: literal "a", then a copy of 5 from offset 1 (1-byte offset form) overlaps itself.
+        let run: [UInt8] = [0x06, 0x00, 0x61, 0x05, 0x01]
+        #expect(try Snappy.decompress(run[...], uncompressedSize: 6) == Array("aaaaaa".utf8))
+        // A 61-byte literal takes the one-extra-length-byte form (tag 60 << 2, then 60).
+        let long = [UInt8](repeating: 0x7A, count: 61)
+        #expect(try Snappy.decompress(([61, 0xF0, 60] + long)[...], uncompressedSize: 61) == long)
+    }
+
+    @Test func malformedBlocksAreErrorsNotCrashes() {
+        #expect(throws: ParquetError.corrupt("snappy copy from offset 1 before the start")) {
+            try Snappy.decompress([0x04, 0x01, 0x01][...], uncompressedSize: 4)
+        }
+        #expect(throws: ParquetError.corrupt("snappy literal of 3 bytes overruns the page")) {
+            try Snappy.decompress([0x03, 0x08, 0x61][...], uncompressedSize: 3)
+        }
+        #expect(throws: ParquetError.corrupt("snappy page declares 6 bytes, header says 5")) {
+            try Snappy.decompress([0x06, 0x08, 0x61, 0x62, 0x63][...], uncompressedSize: 5)
+        }
+        #expect(throws: ParquetError.corrupt("snappy page decompresses to 3 bytes, header says 6")) {
+            try Snappy.decompress([0x06, 0x08, 0x61, 0x62, 0x63][...], uncompressedSize: 6)
+        }
     }
 }

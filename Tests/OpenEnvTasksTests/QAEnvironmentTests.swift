@@ -1,6 +1,7 @@
 import Foundation
 import OpenEnvCore
 import OpenEnvEnvironments
+import OpenEnvQA
 import OpenEnvRewards
 import OpenEnvServer
 import OpenEnvTestSupport
@@ -81,8 +82,8 @@ import Testing
     }
 
     @Test func theBuiltinServesTheTaskAPIAndResetsByTaskIndex() async throws {
-        let entry = try #require(BuiltinEnvironments.named("qa"))
-        #expect(entry.kind == "typed" && entry.factory.providesTasks && entry.factory.info.rewardRange == 0...1)
+        let entry = QAEnvironment.entry
+        #expect(entry.kind == .typed && entry.factory.providesTasks && entry.factory.info.rewardRange == 0...1)
         try await withInProcessServer(entry.factory) { port in
             let base = "http://127.0.0.1:\(port)"
             #expect(try await request(.GET, base + "/qa_env/splits").body == [["name": "train", "type": "train"], ["name": "test", "type": "test"]])

@@ -70,7 +70,7 @@ actor Catalogue: Environment, TaskProviding {
     }
 
     @Test func environmentsWithoutTasksStillAnswer501() async throws {
-        try await withInProcessServer(try #require(BuiltinEnvironments.named("grid")).factory) { port in
+        try await withInProcessServer(GridEnvironment.entry.factory) { port in
             let response = try await request(.POST, "http://127.0.0.1:\(port)/grid_env/task", json: #"{"split":"train","index":0}"#)
             #expect(response.status == 501 && response.body == ["detail": "get_task is not supported for this environment"])
         }

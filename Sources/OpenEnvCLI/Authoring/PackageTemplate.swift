@@ -207,7 +207,7 @@ public struct PackageTemplate: Sendable {
         struct \(moduleName)CLI {
             static func main() async {
                 await OpenEnvCommandLine.main(environments: [
-                    EnvironmentEntry(name: "\(name)", kind: "typed", factory: EnvironmentFactory { \(moduleName)Environment() }),
+                    EnvironmentEntry(name: "\(name)", kind: .typed, factory: EnvironmentFactory { \(moduleName)Environment() }),
                 ])
             }
         }

@@ -1,10 +1,17 @@
-/// One environment a command-line program serves, by the name `serve` takes: the
-/// built-ins of `openenv` (`BuiltinEnvironments`) and those of a generated package.
+/// How an agent acts on an environment, as `openenv list` shows it.
+public enum EnvironmentKind: String, Sendable, CaseIterable {
+    /// Through MCP tools (`list_tools`/`call_tool` actions and `/mcp`).
+    case mcp
+    /// Through typed actions (`step` with the environment's action schema).
+    case typed
+    /// An agent harness (``HarnessProviding``): the environment runs an agent itself.
+    case harness
+}
+
+/// One environment a program serves by name: what `openenv list` shows and `serve` starts.
 public struct EnvironmentEntry: Sendable {
     public var name: String
-    /// `mcp` when the agent acts through MCP tools, `typed` for typed actions, `harness` for
-    /// an agent harness (``HarnessProviding``).
-    public var kind: String
+    public var kind: EnvironmentKind
     public var factory: EnvironmentFactory
     /// Checks a server must pass before it starts serving (e.g. that sandboxes can be
     /// built on this host); throws a description of what is missing.
@@ -16,7 +23,7 @@ public struct EnvironmentEntry: Sendable {
     public var description: String { factory.info.description }
 
     public init(
-        name: String, kind: String, factory: EnvironmentFactory, preflight: (@Sendable () async throws -> Void)? = nil,
+        name: String, kind: EnvironmentKind, factory: EnvironmentFactory, preflight: (@Sendable () async throws -> Void)? = nil,
         configure: (@Sendable (EnvironmentOptions) async throws -> EnvironmentFactory)? = nil
     ) {
         self.name = name

@@ -1,28 +1,42 @@
-/// What `serve` hands an environment besides the server settings (the options of
-/// `openenv serve mcp-bridge`). Only configurable environments take any.
+/// The environment-specific settings a program hands an entry when it serves it (for
+/// `openenv serve`, the options after the environment's name that are not the server's).
+/// Core gives them no meaning: the program names them, the entry that takes them reads
+/// them, and any other entry refuses them with ``requireNone(for:)``.
 public struct EnvironmentOptions: Sendable, Equatable {
-    /// The command line after `--`.
-    public var command: [String]
-    /// `--mcp-url`.
-    public var mcpURL: String?
-    /// `--tool-timeout`; `nil` for the environment's default.
-    public var toolTimeout: Duration?
+    /// Options by the name the user gave them (`--mcp-url` for `openenv serve`), in the
+    /// order given; an option given without a value has an empty one.
+    public var values: [(name: String, value: String)]
+    /// The arguments after `--`.
+    public var arguments: [String]
 
-    public init(command: [String] = [], mcpURL: String? = nil, toolTimeout: Duration? = nil) {
-        self.command = command
-        self.mcpURL = mcpURL
-        self.toolTimeout = toolTimeout
+    public init(values: [(name: String, value: String)] = [], arguments: [String] = []) {
+        self.values = values
+        self.arguments = arguments
     }
+
+    /// The value of the option called `name`, `nil` when it was not given.
+    public subscript(name: String) -> String? { values.first { $0.name == name }?.value }
+
+    /// Whether nothing at all was given.
+    public var isEmpty: Bool { values.isEmpty && arguments.isEmpty }
 
     /// - Throws: ``EnvironmentOptionsError`` naming the options `environment` does not take.
     public func requireNone(for environment: String) throws(EnvironmentOptionsError) {
-        var given: [String] = []
-        if !command.isEmpty { given.append("a command after --") }
-        if mcpURL != nil { given.append("--mcp-url") }
-        if toolTimeout != nil { given.append("--tool-timeout") }
-        guard given.isEmpty else {
-            throw EnvironmentOptionsError("\(environment) does not take these mcp-bridge options: \(given.joined(separator: ", "))")
+        try requireOnly([], for: environment)
+    }
+
+    /// - Throws: ``EnvironmentOptionsError`` naming every given option whose name is not in
+    ///   `names` (and the arguments after `--` unless `takesArguments`).
+    public func requireOnly(_ names: Set<String>, takesArguments: Bool = false, for environment: String) throws(EnvironmentOptionsError) {
+        var refused = values.map(\.name).filter { !names.contains($0) }
+        if !takesArguments && !arguments.isEmpty { refused.append("a command after --") }
+        guard refused.isEmpty else {
+            throw EnvironmentOptionsError("\(environment) does not take these options: \(refused.joined(separator: ", "))")
         }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.arguments == b.arguments && a.values.map(\.name) == b.values.map(\.name) && a.values.map(\.value) == b.values.map(\.value)
     }
 }
 

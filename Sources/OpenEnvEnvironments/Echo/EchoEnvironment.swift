@@ -59,3 +59,8 @@ struct EchoedMessage: Codable, Sendable {
     var message: String
     var length: Int
 }
+
+extension EchoEnvironment {
+    /// `echo`, as `openenv serve echo` serves it.
+    public static let entry = EnvironmentEntry(name: "echo", kind: .mcp, factory: EnvironmentFactory { EchoEnvironment() })
+}

@@ -116,3 +116,8 @@ public actor GridEnvironment: Environment {
         return observe(reward: 0.0)
     }
 }
+
+extension GridEnvironment {
+    /// `grid`, as `openenv serve grid` serves it.
+    public static let entry = EnvironmentEntry(name: "grid", kind: .typed, factory: EnvironmentFactory { GridEnvironment() })
+}

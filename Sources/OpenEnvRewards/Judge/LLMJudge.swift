@@ -1,3 +1,4 @@
+import OpenEnvChatClient
 import OpenEnvCore
 
 /// A rubric that asks a language model to grade a step: the prompt template is filled

@@ -1,3 +1,4 @@
+import OpenEnvChatClient
 /// A score a rubric must not hand out, or a rubric built wrong.
 public enum RubricError: Error, Sendable, Equatable, CustomStringConvertible {
     /// NaN or an infinity.

@@ -1,3 +1,4 @@
+import OpenEnvChatClient
 import OpenEnvCore
 
 /// A rubric whose scores come from an external HTTP service: it POSTs the step (as a

@@ -1,3 +1,4 @@
+import OpenEnvChatClient
 /// Where a ``RewardService`` posts and how.
 public struct RewardServiceConfiguration: Sendable, Equatable {
     /// The full URL that takes the POST, e.g. `http://127.0.0.1:9000/score`.

@@ -1,5 +1,6 @@
 import Foundation
 import OpenEnvCore
+import OpenEnvParquet
 
 /// The dataset file formats a taskset reads, by file extension.
 public enum TaskFileFormat: String, Sendable, CaseIterable {

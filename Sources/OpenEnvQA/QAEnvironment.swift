@@ -1,4 +1,5 @@
 import Foundation
+import OpenEnvChatClient
 import OpenEnvCore
 import OpenEnvRewards
 import OpenEnvTasks
@@ -117,4 +118,9 @@ extension QAEnvironment {
         Candidate answer: {answer}
         Does the candidate answer mean the same as the reference answer? Reply with 1 for yes or 0 for no, and nothing else.
         """)
+}
+
+extension QAEnvironment {
+    /// `qa` over the bundled dataset, as `openenv serve qa` serves it.
+    public static let entry = EnvironmentEntry(name: "qa", kind: .typed, factory: EnvironmentFactory { try await QAEnvironment.builtin() })
 }

@@ -88,7 +88,14 @@ public actor TerminalEnvironment: Environment {
     /// Starts the driver and its shell; returns the shell's first working directory.
     private func startShell() async throws -> String {
         let configuration = try await host.configuration()
-        let greeting = try await sandbox.start([configuration.pythonPath, "-I", "-c", TerminalDriver.source, String(configuration.limits.outputBytes)])
+        let greeting = try await sandbox.start([configuration.pythonPath, "-I", "-c", Driver.terminal.source, String(configuration.limits.outputBytes)])
         return try JSONValueDecoder(forbidExtraKeys: false).decode(Greeting.self, from: .object(greeting)).cwd
     }
+}
+
+extension TerminalEnvironment {
+    /// `terminal`, as `openenv serve terminal` serves it: the host must be able to build
+    /// sandboxes (``SandboxHost/verify()``) before the server starts.
+    public static let entry = EnvironmentEntry(
+        name: "terminal", kind: .typed, factory: EnvironmentFactory { TerminalEnvironment() }, preflight: { try await SandboxHost.shared.verify() })
 }

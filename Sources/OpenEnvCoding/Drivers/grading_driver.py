@@ -1,8 +1,3 @@
-/// The Python program that grades a submission: it runs hidden tests in a fresh sandbox
-/// whose work directory is mounted read-only (protocol in its docstring). Run as
-/// `python3 -I -c <source>`.
-enum GradingDriver {
-    static let source = #"""
 """openenv grader: runs hidden tests against the work directory (mounted read-only).
 
 Greets, reads one request {"tests": str}, runs every top-level function named test_*
@@ -52,5 +47,3 @@ def main():
 
 
 main()
-"""#
-}

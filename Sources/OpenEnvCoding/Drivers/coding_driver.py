@@ -1,9 +1,3 @@
-/// The Python program that runs inside a coding session's sandbox: a long-lived
-/// interpreter answering `{"code": ...}` requests with captured output, exit status,
-/// exception, whether the code parsed, and timing (protocol in its docstring). Run as `python3 -I -c <source> <limit>`,
-/// where `limit` is the output cap per stream in bytes.
-enum CodingDriver {
-    static let source = #"""
 """openenv coding driver: a persistent Python interpreter speaking JSON lines.
 
 stdin/stdout (one socket) carry the protocol: a greeting, then one reply per request
@@ -103,5 +97,3 @@ def capped(fd):
 
 
 main()
-"""#
-}

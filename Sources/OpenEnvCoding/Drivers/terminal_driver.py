@@ -1,9 +1,3 @@
-/// The Python program that runs inside a terminal session's sandbox: it owns one
-/// interactive bash on a pseudo-terminal and answers `{"command": ...}` / `{"keys": ...}`
-/// requests (protocol in its docstring). Run as `python3 -I -c <source> <limit>`, where
-/// `limit` is the output cap in bytes.
-enum TerminalDriver {
-    static let source = #"""
 """openenv terminal driver: one interactive bash on a pseudo-terminal, driven by JSON lines.
 
 Requests: {"command": str, "timeout": s} runs shell input as if typed at the prompt
@@ -270,5 +264,3 @@ def main():
 
 
 main()
-"""#
-}

@@ -1,4 +1,3 @@
-import OpenEnvAgents
 import OpenEnvCore
 
 /// An agent-harness environment (RFC 005): an LLM agent (``ToolCallingAgent``: an

@@ -120,7 +120,7 @@ public actor CodingEnvironment: Environment {
 
     private func startInterpreter() async throws {
         let configuration = try await host.configuration()
-        _ = try await sandbox.start([configuration.pythonPath, "-I", "-c", CodingDriver.source, String(configuration.limits.outputBytes)])
+        _ = try await sandbox.start([configuration.pythonPath, "-I", "-c", Driver.coding.source, String(configuration.limits.outputBytes)])
         interpreterStarts += 1
     }
 
@@ -129,7 +129,7 @@ public actor CodingEnvironment: Environment {
         await sandbox.stop()
         do {
             let python = try await host.configuration().pythonPath
-            _ = try await sandbox.start([python, "-I", "-c", GradingDriver.source], workReadOnly: true)
+            _ = try await sandbox.start([python, "-I", "-c", Driver.grading.source], workReadOnly: true)
         } catch {
             return TestReport(passed: 0, total: 0, failed: [], error: "grading did not start: \(error)")
         }
@@ -142,4 +142,11 @@ public actor CodingEnvironment: Environment {
             return TestReport(passed: 0, total: 0, failed: [], error: "grading failed: \(failure)")
         }
     }
+}
+
+extension CodingEnvironment {
+    /// `coding`, as `openenv serve coding` serves it: the host must be able to build
+    /// sandboxes (``SandboxHost/verify()``) before the server starts.
+    public static let entry = EnvironmentEntry(
+        name: "coding", kind: .typed, factory: EnvironmentFactory { CodingEnvironment() }, preflight: { try await SandboxHost.shared.verify() })
 }

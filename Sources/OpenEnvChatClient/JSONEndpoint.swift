@@ -6,7 +6,7 @@ import OpenEnvCore
 /// One HTTP endpoint that takes a JSON POST and answers JSON, called under a
 /// ``RequestPolicy``: a deadline per attempt, retries with backoff for transient
 /// failures, and a bound on requests in flight shared by every copy of the value.
-struct JSONEndpoint: Sendable {
+package struct JSONEndpoint: Sendable {
     let url: String
     let headers: [(String, String)]
     let policy: RequestPolicy
@@ -15,7 +15,7 @@ struct JSONEndpoint: Sendable {
     /// Replies larger than this are refused.
     static let maxReplyBytes = 16 << 20
 
-    init(url: String, headers: [(String, String)], policy: RequestPolicy) throws(EndpointError) {
+    package init(url: String, headers: [(String, String)], policy: RequestPolicy) throws(EndpointError) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8 else {
             throw .invalidConfiguration("endpoint URL '\(url)' is not an http:// or https:// URL")
         }
@@ -28,7 +28,7 @@ struct JSONEndpoint: Sendable {
     /// POSTs `body` and returns the parsed reply, retrying transient failures; throws the
     /// failure itself when it is not retryable, ``EndpointError/gaveUp(attempts:last:)``
     /// when the attempts ran out, `CancellationError` when the task is cancelled.
-    func post(_ body: JSONValue) async throws -> JSONValue {
+    package func post(_ body: JSONValue) async throws -> JSONValue {
         let bytes = JSONWriter().bytes(body)
         var attempt = 1
         while true {
@@ -72,7 +72,7 @@ struct JSONEndpoint: Sendable {
         let timeout = policy.timeout
         do {
             return try await withDeadline(timeout, {
-                let response = try await rewardsHTTP.execute(prepared, timeout: TimeAmount(timeout))
+                let response = try await endpointHTTP.execute(prepared, timeout: TimeAmount(timeout))
                 let body = try await response.body.collect(upTo: Self.maxReplyBytes)
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
                 return Reply(status: Int(response.status.code), body: Array(buffer: body), retryAfter: retryAfter)
@@ -109,7 +109,7 @@ struct JSONEndpoint: Sendable {
 /// The HTTP client of every scoring endpoint. It lives as long as the process; a refused
 /// connection fails the attempt at once (the ``RequestPolicy`` decides on retries), and
 /// redirects are not followed.
-let rewardsHTTP: HTTPClient = {
+let endpointHTTP: HTTPClient = {
     var configuration = HTTPClient.Configuration(
         redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
     configuration.connectionPool.retryConnectionEstablishment = false

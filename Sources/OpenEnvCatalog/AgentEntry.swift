@@ -1,19 +1,23 @@
 import OpenEnvAgents
+import OpenEnvBridge
 import OpenEnvCore
+import OpenEnvEnvironments
 
 extension BuiltinEnvironments {
     /// `agent`: ``AgentHarnessEnvironment`` over the echo environment's tools, or over an
-    /// MCP server's (`openenv serve agent -- <command…>` or `--mcp-url`). The model comes
-    /// from the process environment (``AgentConfiguration/fromEnvironment(_:)``:
-    /// `OPENENV_AGENT_BASE_URL`, `OPENENV_AGENT_MODEL`, …), checked when serving starts.
+    /// MCP server's (`openenv serve agent -- <command…>` or `--mcp-url`, as for
+    /// `mcp-bridge`). The model comes from the process environment
+    /// (``AgentConfiguration/fromEnvironment(_:)``: `OPENENV_AGENT_BASE_URL`,
+    /// `OPENENV_AGENT_MODEL`, …), checked when serving starts.
     static let agent = EnvironmentEntry(
-        name: "agent", kind: "harness",
+        name: "agent", kind: .harness,
         factory: agentFactory(tools: EnvironmentFactory { EchoEnvironment() }),
         configure: { options in
             do { _ = try AgentConfiguration.fromEnvironment() } catch { throw EnvironmentOptionsError("agent: \(error)") }
-            let tools = options.command.isEmpty && options.mcpURL == nil
-                ? EnvironmentFactory { EchoEnvironment() }
-                : try await mcpBridge.configure(options)
+            if !MCPBridgeEnvironment.namesAServer(options) { try options.requireNone(for: "agent") }
+            let tools = MCPBridgeEnvironment.namesAServer(options)
+                ? try await MCPBridgeEnvironment.entry.configure(options)
+                : EnvironmentFactory { EchoEnvironment() }
             return agentFactory(tools: tools)
         })
 

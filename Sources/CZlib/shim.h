@@ -1,2 +1,0 @@
-// The gzip decoder of the Parquet reader in OpenEnvTasks (Debian package zlib1g-dev).
-#include <zlib.h>

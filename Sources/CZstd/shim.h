@@ -1,2 +1,0 @@
-// The Zstandard decoder of the Parquet reader in OpenEnvTasks (Debian package libzstd-dev).
-#include <zstd.h>
