@@ -17,6 +17,6 @@ guard arguments.count == 3, let port = Int(arguments[2]),
 }
 let server = OpenEnvServer(factory: entry.factory, configuration: ServerConfiguration(host: "127.0.0.1", port: port))
 try await server.run { port in
-    print("listening \(port)")
-    fflush(stdout)
+    let line = Array("listening \(port)\n".utf8)
+    _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }  // unbuffered: the test reads it at once
 }
