@@ -38,7 +38,7 @@ grid   A typed environment without MCP: a 5x5 grid world (env name "grid_env",
        0.0, done true. step_count counts every step.
 
 qa     A typed, task-backed environment (env name "qa_env", /metadata name "QAEnvironment"):
-       the dataset of Sources/OpenEnvEnvironments/QA/Dataset/jsonl (splits train, test),
+       the dataset of Sources/OpenEnvQA/Dataset/jsonl (splits train, test),
        served through the Task API (list_splits, list_tasks, num_tasks, get_task,
        get_task_range on the rows as they are). reset(split="train", index=None,
        seed=None) picks rows[split][index] (Python indexing; IndexError when out of
@@ -273,7 +273,7 @@ class GridEnvironment(Environment):
 # qa
 # ======================================================================================
 
-QA_DATA = Path(__file__).resolve().parents[2] / "Sources" / "OpenEnvEnvironments" / "QA" / "Dataset" / "jsonl"
+QA_DATA = Path(__file__).resolve().parents[2] / "Sources" / "OpenEnvQA" / "Dataset" / "jsonl"
 
 
 def qa_rows() -> Dict[str, List[Dict[str, Any]]]:

@@ -21,7 +21,7 @@ from conftest import OPENENV_BIN, REPO, Server, free_port
 
 pytestmark = pytest.mark.swift_only  # both sides are driven by our binary
 
-DATASET = REPO / "Sources" / "OpenEnvEnvironments" / "QA" / "Dataset" / "jsonl"
+DATASET = REPO / "Sources" / "OpenEnvQA" / "Dataset" / "jsonl"
 TEST = [json.loads(line) for line in (DATASET / "test.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 K = 4
 

@@ -1,6 +1,6 @@
 """The Task API of openenv 0.10 (spec §1.13) and task selection at reset, on the qa
 environment: a typed environment whose tasks are the rows of
-Sources/OpenEnvEnvironments/QA/Dataset (splits train and test).
+Sources/OpenEnvQA/Dataset (splits train and test).
 
 Discovery goes over plain HTTP, as the official clients do it (HarborEnv's `splits`,
 `num_tasks`, `get_task`, `get_task_range` are these requests under a fixed env name);
@@ -28,7 +28,7 @@ from conftest import (
 )
 
 ENV_NAME = "qa_env"
-DATASET = REPO / "Sources" / "OpenEnvEnvironments" / "QA" / "Dataset" / "jsonl"
+DATASET = REPO / "Sources" / "OpenEnvQA" / "Dataset" / "jsonl"
 
 
 def rows(split: str) -> List[Dict[str, Any]]:
