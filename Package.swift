@@ -270,7 +270,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenEnvCLITests",
-            dependencies: ["OpenEnvCLI", "OpenEnvCore", "OpenEnvValidation", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            // openenv: its collect/eval options (`@testable import` of the executable).
+            dependencies: [
+                "OpenEnvCLI", "OpenEnvCore", "OpenEnvServer", "OpenEnvValidation", "openenv",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "OpenEnvValidationTests",

@@ -107,9 +107,7 @@ actor HTTPTransport: MCPTransport {
         if let sessionID { request.headers.add(name: "mcp-session-id", value: sessionID) }
         if let protocolVersion { request.headers.add(name: "mcp-protocol-version", value: protocolVersion) }
         request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(message)))
-        let (seconds, attoseconds) = timeout.components
-        let response = try await Self.client.execute(
-            request, timeout: .seconds(seconds + 1) + .nanoseconds(attoseconds / 1_000_000_000))
+        let response = try await Self.client.execute(request, timeout: TimeAmount(timeout + .seconds(1)))
         let status = response.status.code
         if status == 404, sessionID != nil {
             let reason = "the MCP server ended the session (HTTP 404)"

@@ -26,8 +26,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an HTTP-created session without an attached socket may stay idle before it is closed; 0 disables.")
     var sessionTimeout: Double = 300
 
-    @Option(help: "simulation (all routes) or production (no HTTP /reset, /step, /state). Default: $OPENENV_MODE, else simulation.")
-    var mode: String?
+    @Option(
+        help: "simulation (all routes) or production (no HTTP /reset, /step, /state), in any case. Default: $OPENENV_MODE, else simulation.",
+        completion: .list(ServerConfiguration.Mode.allValueStrings),
+        transform: { try ServerConfiguration.Mode.parse($0) })
+    var mode: ServerConfiguration.Mode?
 
     @Option(help: "Seconds between server WebSocket pings; a peer that misses a pong for a whole period is dropped. 0 disables.")
     var pingInterval: Double = 20
@@ -53,8 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: ArgumentHelp("Benchmark floor: /ws echoes every frame back without sessions (the transport's own cost).", visibility: .hidden))
     var transportFloor = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @Option(help: "Log level.")
+    var logLevel = LogLevelArgument(.info)
 
     @Option(help: "mcp-bridge: the Streamable HTTP endpoint of the MCP server to bridge, instead of a command after --.")
     var mcpUrl: String?
@@ -80,15 +83,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let stepThreads, stepThreads < 1 { throw ValidationError("--step-threads must be at least 1") }
         if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("invalid --log-level '\(logLevel)'") }
     }
 
-    private func resolvedMode() throws -> ServerConfiguration.Mode {
-        let text = mode ?? ProcessInfo.processInfo.environment["OPENENV_MODE"] ?? "simulation"
-        guard let mode = ServerConfiguration.Mode(rawValue: text.lowercased()) else {
-            throw ValidationError("Invalid mode: '\(text)'. Must be one of: ['simulation', 'production']")
-        }
-        return mode
+    /// `--mode`, else `$OPENENV_MODE` (checked here, with the same message as the option),
+    /// else simulation.
+    func resolvedMode(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration.Mode {
+        if let mode { return mode }
+        return try ServerConfiguration.Mode.parse(environment["OPENENV_MODE"] ?? "simulation")
     }
 
     /// The options after the environment's name that are the environment's, not the server's,
@@ -107,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let entry = try OpenEnvCommandLine.context.environment(named: environment)
         try await entry.preflight?()
-        let level = Logger.Level(rawValue: logLevel)!
+        let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -27,8 +27,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Base URL of a running server, e.g. http://127.0.0.1:8000.")
     var url: String?
 
-    @Option(help: "Highest level to run: static, runtime, protocol or semantic. Default: static for a URL alone (the reference's six criteria), semantic for a package.")
-    var level: String?
+    @Option(help: "Highest level to run. Default: static for a URL alone (the reference's six criteria), semantic for a package.")
+    var level: ValidationLevel?
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -62,7 +62,6 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard timeout >= 0.1 else { throw ValidationError("--timeout must be at least 0.1") }
-        if let level, ValidationLevel(rawValue: level) == nil { throw ValidationError("--level must be static, runtime, protocol or semantic, not '\(level)'") }
         if let maxSessions, maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
         guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
     }
@@ -85,7 +84,7 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         if local && runtimeURL != nil && directory == nil { throw fail("--local cannot be combined with a running URL") }
         if serve && (runtimeURL != nil || skipBuild) { throw fail("--serve serves the package itself: it takes neither --url nor --skip-build") }
-        var options = ValidationOptions(level: ValidationLevel(rawValue: level ?? (directory == nil && runtimeURL != nil ? "static" : "semantic"))!)
+        var options = ValidationOptions(level: level ?? (directory == nil && runtimeURL != nil ? .static : .semantic))
         options.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
         options.maxSessions = maxSessions
         options.budget = budget

@@ -6,12 +6,20 @@ import OpenEnvRollouts
 
 /// The policy options shared by `openenv collect` and `openenv eval`: which policy acts,
 /// how it is seeded, and how long an episode may run. A new policy kind is added here
-/// (its name in `kinds`, its options, and a case in ``makeFactory()``).
+/// (a case of ``Kind``, its options, and a case in ``makeFactory()``).
 struct PolicyOptions: ParsableArguments {
-    static let kinds = ["random", "scripted", "llm"]
+    /// `--policy`: which policy acts.
+    enum Kind: String, CaseIterable, Sendable, ExpressibleByArgument {
+        /// Valid actions sampled from `/schema` or the MCP tools.
+        case random
+        /// A shell command (`--command`) reading observations and writing actions, one JSON a line.
+        case scripted
+        /// A chat model calling the environment's tools (`--model-url`, `--model`).
+        case llm
+    }
 
     @Option(help: "random (valid actions sampled from /schema or the MCP tools), scripted (see --command) or llm (a chat model calling the environment's tools; see --model-url).")
-    var policy = "random"
+    var policy = Kind.random
 
     @Option(help: "The scripted policy: a shell command reading one JSON observation per line on stdin and writing one JSON action (or null) per line.")
     var command: String?
@@ -51,9 +59,8 @@ struct PolicyOptions: ParsableArguments {
 
     /// Checks the policy and its options (each command checks `--max-steps` with its other counts).
     func validate() throws {
-        guard Self.kinds.contains(policy) else { throw ValidationError("--policy must be " + Self.kinds.joined(separator: ", ")) }
-        if policy == "scripted" && command == nil { throw ValidationError("--policy scripted needs --command") }
-        if policy == "llm" { _ = try agentConfiguration() }
+        if policy == .scripted && command == nil { throw ValidationError("--policy scripted needs --command") }
+        if policy == .llm { _ = try agentConfiguration() }
     }
 
     /// The llm policy's model settings: the options, falling back on the process environment.
@@ -78,10 +85,10 @@ struct PolicyOptions: ParsableArguments {
     /// One policy per worker.
     func makeFactory() -> PolicyFactory {
         let (policy, command, seed) = (self.policy, self.command, UInt64(bitPattern: Int64(self.seed ?? 0)))
-        let agent = policy == "llm" ? try? agentConfiguration() : nil
+        let agent = policy == .llm ? try? agentConfiguration() : nil
         let prompt = self.prompt
         return { environment, _ in
-            if policy == "scripted" { return try ScriptedPolicy(command: ["sh", "-c", command!]) }
+            if policy == .scripted { return try ScriptedPolicy(command: ["sh", "-c", command!]) }
             if let agent { return try LLMPolicy(configuration: agent, environment: environment, prompt: prompt) }
             return RandomPolicy(environment: environment, seed: seed)
         }
@@ -89,8 +96,8 @@ struct PolicyOptions: ParsableArguments {
 
     /// The policy as recorded in a results file.
     var recorded: JSONObject {
-        var recorded: JSONObject = ["policy": .string(policy), "command": command.map(JSONValue.string) ?? nil]
-        if policy == "llm", let agent = try? agentConfiguration() {
+        var recorded: JSONObject = ["policy": .string(policy.rawValue), "command": command.map(JSONValue.string) ?? nil]
+        if policy == .llm, let agent = try? agentConfiguration() {
             recorded["model"] = .string(agent.model.model)
             recorded["model_url"] = .string(agent.model.baseURL)
             recorded["temperature"] = .double(agent.model.temperature ?? 1)

@@ -147,9 +147,8 @@ public struct SpacePublisher: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(string: body))
-        let (seconds, attoseconds) = timeout.components
         do {
-            let response = try await Self.client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
             let text = String(buffer: try await response.body.collect(upTo: 1024 * 1024))
             return (Int(response.status.code), text)
         } catch {

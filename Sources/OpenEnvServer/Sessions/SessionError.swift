@@ -2,7 +2,7 @@ import OpenEnvCore
 
 /// Why a session could not be created, found, attached or closed. Each case maps to the
 /// reference's wire error for the transport at hand.
-public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
+enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case capacityReached(active: Int, max: Int)
     case factoryFailed(factoryName: String)
     case unknownSession(String)
@@ -14,7 +14,7 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A call ran past the server's step deadline; the session was closed.
     case deadlineExceeded(seconds: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .capacityReached(let active, let max):
             "Server at capacity: \(active)/\(max) sessions active. Cannot accept new connections."

@@ -45,10 +45,8 @@ struct HTTPProbe: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let (seconds, attoseconds) = timeout.components
-        let amount = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         do {
-            let response = try await Self.client.execute(request, timeout: amount)
+            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
             let collected = try await response.body.collect(upTo: Self.maxBody)
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(collected.readableBytesView))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {

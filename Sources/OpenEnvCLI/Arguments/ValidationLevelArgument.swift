@@ -1,0 +1,5 @@
+import ArgumentParser
+import OpenEnvValidation
+
+/// `--level` of `validate`: `static`, `runtime`, `protocol` or `semantic` (the raw values).
+extension ValidationLevel: ExpressibleByArgument {}
