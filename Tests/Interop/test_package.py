@@ -212,22 +212,19 @@ def build_directories(binary: Path) -> List[str]:
 
 
 def test_coding_and_qa_from_the_unpacked_tree_with_the_build_directory_hidden(unpacked):
-    if shutil.which("bwrap") is None or shutil.which("python3") is None:
-        pytest.skip("bubblewrap and python3 are needed for the coding sandbox")
+    if os.geteuid() != 0 or shutil.which("bwrap") is None or shutil.which("python3") is None:
+        pytest.skip("needs root (a mount namespace), bubblewrap and python3 (the coding sandbox)")
     hidden = build_directories(unpacked / "bin" / "openenv")
     assert hidden, "the binary names no build directory (SwiftPM's Bundle.module fallback)"
-    for env, check in (("coding", "coding"), ("qa", "qa")):
+    hidden = [p for p in hidden if Path(p).is_dir()]  # (in CI, the directory the interop suite serves from)
+    for env in ("coding", "qa"):
         port = free_port()
-        cmd = ["bwrap", "--dev-bind", "/", "/", "--proc", "/proc"]
-        for path in hidden:
-            if Path(path).exists():
-                cmd += ["--tmpfs", path]
-        cmd += ["--die-with-parent", str(unpacked / "bin" / "openenv"), "serve", env,
-                "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [sys.executable, str(Path(__file__).parent / "hidden_run.py"), *hidden, "--",
+               str(unpacked / "bin" / "openenv"), "serve", env, "--host", "127.0.0.1", "--port", str(port)]
         server = start_in(cmd, env, port)
         try:
             with GenericEnvClient(base_url=server.base).sync() as client:
-                if check == "coding":
+                if env == "coding":
                     client.reset()
                     r = client.step({"code": "print(6 * 7)"})
                     assert r.observation["stdout"].strip() == "42", r.observation
