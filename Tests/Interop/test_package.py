@@ -91,13 +91,12 @@ def debian_root() -> Path:
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is missing (scripts/test installs it)")
     if not (ROOT / "var" / "lib" / "dpkg" / "status").is_file():
+        if os.geteuid() != 0:
+            pytest.skip(f"{ROOT} is missing and debootstrap needs root")
         if shutil.which("debootstrap") is None:
-            if os.geteuid() != 0:
-                pytest.skip("debootstrap is missing and installing it needs root")
+            subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL, timeout=600)
             subprocess.run(["apt-get", "install", "-y", "-qq", "debootstrap"], check=True,
                            stdout=subprocess.DEVNULL, timeout=600)
-        if os.geteuid() != 0:
-            pytest.skip("debootstrap needs root")
         CACHE.mkdir(parents=True, exist_ok=True)
         partial = CACHE / f"bookworm-minbase.partial-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
