@@ -80,7 +80,7 @@ import Testing
         #expect(dockerfile.contains("COPY --from=build /out/ /opt/openenv/\n"))
         #expect(dockerfile.contains("ENV PATH=/opt/openenv/bin:$PATH"))
         // Exactly two stages.
-        #expect(dockerfile.components(separatedBy: "\nFROM ").count == 2 && dockerfile.hasPrefix("# Built by"))
+        #expect(dockerfile.components(separatedBy: "\nFROM ").count - 1 == 2 && dockerfile.hasPrefix("# Built by"))
         #expect(dockerfile.contains("useradd --system --uid 10001"))
         #expect(dockerfile.contains("USER openenv"))
         #expect(dockerfile.contains("EXPOSE 8123"))
