@@ -69,15 +69,23 @@ import Testing
 
     @Test func theDockerfileBuildsInTwoStagesAndRunsUnprivileged() {
         let dockerfile = ContainerBuild.dockerfile(executable: "guess_number", port: 8123)
-        #expect(dockerfile.contains("FROM \(ContainerBuild.buildImage) AS build"))
+        #expect(dockerfile.contains("FROM swift:6.3-bookworm AS build"))
         #expect(dockerfile.contains("swift build -c release --static-swift-stdlib --product guess_number"))
-        #expect(dockerfile.contains("FROM \(ContainerBuild.runtimeImage)\n"))
-        #expect(dockerfile.contains("COPY --from=build /out/guess_number /usr/local/bin/guess_number"))
+        // The executable and the package's resource bundles, laid out as in scripts/package's tarball.
+        #expect(dockerfile.contains(#"install -D "$bin/guess_number" /out/bin/guess_number"#))
+        #expect(dockerfile.contains(#"find "$bin" -maxdepth 1 -name '*.resources' -exec cp -R {} /out/bin/ \;"#))
+        // The runtime: a slim Debian of the build stage's release, no Swift runtime library installed.
+        #expect(dockerfile.contains("FROM debian:bookworm-slim\n"))
+        #expect(!dockerfile.contains("libswift") && !dockerfile.contains("swift-lang") && !dockerfile.contains("/usr/lib/swift"))
+        #expect(dockerfile.contains("COPY --from=build /out/ /opt/openenv/\n"))
+        #expect(dockerfile.contains("ENV PATH=/opt/openenv/bin:$PATH"))
+        // Exactly two stages.
+        #expect(dockerfile.components(separatedBy: "\nFROM ").count - 1 == 2 && dockerfile.hasPrefix("# Built by"))
         #expect(dockerfile.contains("useradd --system --uid 10001"))
         #expect(dockerfile.contains("USER openenv"))
         #expect(dockerfile.contains("EXPOSE 8123"))
         #expect(dockerfile.contains("CMD curl -fsS http://127.0.0.1:8123/health || exit 1"))
-        #expect(dockerfile.contains(#"CMD ["guess_number", "serve", "--host", "0.0.0.0", "--port", "8123"]"#))
+        #expect(dockerfile.contains(#"CMD ["/opt/openenv/bin/guess_number", "serve", "--host", "0.0.0.0", "--port", "8123"]"#))
     }
 
     @Test func theBuildContextCarriesALocalCheckout() throws {

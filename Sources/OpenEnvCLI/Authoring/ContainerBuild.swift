@@ -4,16 +4,23 @@ import OpenEnvValidation
 /// Container images of environment packages (`openenv build`): a multi-stage Dockerfile
 /// and a self-contained build context.
 public enum ContainerBuild {
-    /// The toolchain image of the build stage.
-    public static let buildImage = "swift:6.3-noble"
-    /// The runtime stage: the executable (static Swift runtime) on a plain Ubuntu.
-    public static let runtimeImage = "ubuntu:24.04"
+    /// The toolchain image of the build stage: Debian bookworm, the release the runtime
+    /// stage runs (so the binary's glibc is the runtime's).
+    public static let buildImage = "swift:6.3-bookworm"
+    /// The runtime stage: the executable (static Swift runtime) on a slim Debian of the same
+    /// release, without any Swift library.
+    public static let runtimeImage = "debian:bookworm-slim"
     /// Where `prepareContext` puts the context, inside the package.
     public static let contextFolder = ".openenv-build"
+    /// Where the runtime stage puts the executable and its resource bundles: `<prefix>/bin/`,
+    /// the layout of scripts/package's tarball (Bundle.module looks next to the executable).
+    public static let installPrefix = "/opt/openenv"
 
     /// A two-stage Dockerfile: the Swift toolchain builds `executable` in release mode with
-    /// the Swift runtime linked in; a slim stage runs it as a non-root user on `port`, with a
-    /// `HEALTHCHECK` on `/health`.
+    /// the Swift runtime linked in (`--static-swift-stdlib`) and collects it with the
+    /// package's SwiftPM resource bundles (`*.resources`); a slim Debian stage runs that tree
+    /// as a non-root user on `port`, with a `HEALTHCHECK` on `/health`. The runtime stage
+    /// needs no Swift library: glibc, libstdc++ and libgcc_s are the binary's load-time needs.
     public static func dockerfile(executable: String, port: Int) -> String {
         """
         # Built by `openenv build` (swift-openenv). Build stage: the Swift toolchain.
@@ -21,21 +28,24 @@ public enum ContainerBuild {
         WORKDIR /package
         COPY . .
         RUN swift build -c release --static-swift-stdlib --product \(executable) \\
-            && install -D "$(swift build -c release --show-bin-path)/\(executable)" /out/\(executable)
+            && bin="$(swift build -c release --show-bin-path)" \\
+            && install -D "$bin/\(executable)" /out/bin/\(executable) \\
+            && find "$bin" -maxdepth 1 -name '*.resources' -exec cp -R {} /out/bin/ \\;
 
-        # Runtime stage: the executable alone, as an unprivileged user.
+        # Runtime stage: the executable and its resource bundles, as an unprivileged user.
         FROM \(runtimeImage)
         RUN apt-get update \\
             && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \\
             && rm -rf /var/lib/apt/lists/* \\
             && useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin openenv
-        COPY --from=build /out/\(executable) /usr/local/bin/\(executable)
+        COPY --from=build /out/ \(installPrefix)/
+        ENV PATH=\(installPrefix)/bin:$PATH
         USER openenv
         WORKDIR /home/openenv
         EXPOSE \(port)
         HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \\
             CMD curl -fsS http://127.0.0.1:\(port)/health || exit 1
-        CMD ["\(executable)", "serve", "--host", "0.0.0.0", "--port", "\(port)"]
+        CMD ["\(installPrefix)/bin/\(executable)", "serve", "--host", "0.0.0.0", "--port", "\(port)"]
 
         """
     }
