@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "OpenEnvChatClient",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -81,10 +81,12 @@ let package = Package(
         // Apache Parquet in Swift; gzip and zstd pages use the system's zlib and libzstd,
         // loaded at run time, so no target needs a C header or a -dev package.
         .target(name: "OpenEnvParquet", dependencies: ["OpenEnvCore"]),
+        // The one shared HTTPClient (fail-fast connections, no redirects) of every module that speaks HTTP.
+        .target(name: "OpenEnvHTTP", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .target(
             name: "OpenEnvTasks",
             dependencies: [
-                "OpenEnvCore", "OpenEnvParquet",
+                "OpenEnvCore", "OpenEnvParquet", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -93,7 +95,7 @@ let package = Package(
         .target(
             name: "OpenEnvBridge",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,7 +130,7 @@ let package = Package(
         .target(
             name: "OpenEnvClient",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -163,7 +165,7 @@ let package = Package(
         .target(
             name: "OpenEnvCLI",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation", "OpenEnvHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,7 +176,7 @@ let package = Package(
         .target(
             name: "OpenEnvValidation",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
