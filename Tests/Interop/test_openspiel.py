@@ -29,6 +29,7 @@ swift_only: the Python reference server of this suite (reference_env.py) has no 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -64,6 +65,9 @@ CONFIGS = [
     ("kuhn_poker", {}, 1, "random"),
     ("cliff_walking", {}, 0, "random"),
     ("cliff_walking", {"height": 3, "width": 5, "horizon": 20}, 0, "random"),
+    ("blackjack", {}, 0, "random"),
+    ("2048", {}, 0, "random"),
+    ("2048", {"max_tile": 64}, 0, "random"),
 ]
 
 
@@ -142,42 +146,61 @@ def _normalise(payload: Dict[str, Any]) -> Dict[str, Any]:
     return payload
 
 
+def reference_episode(game: str, params: Dict[str, Any], agent: int, policy: str, seed: int, first: bool):
+    """The messages of one random game and what the reference answers to each."""
+    ref = ReferenceEpisode(game, params, agent, policy, seed)
+    mover = random.Random(-seed - 1)
+    reset = {"seed": seed, "game_name": game, "game_params": params, "agent_player": agent, "opponent_policy": policy}
+    want = ref.reset()
+    script = [({"type": "reset", "data": reset}, want, "reset")]
+    total = 0.0
+    while not want["done"]:
+        action = mover.choice(want["observation"]["legal_actions"])
+        want = ref.step(action)
+        total += want["reward"]
+        script.append(({"type": "step", "data": {"action_id": action}}, want, f"move {len(script)}: {action}"))
+    assert total == ref.returns(), f"{game} seed {seed}: the engine's rewards sum to {total}, returns {ref.returns()}"
+    script.append(({"type": "state"}, {"step_count": ref.steps, "game_name": game, "agent_player": agent,
+                                        "opponent_policy": policy, "game_params": params,
+                                        "num_players": ref.env.num_players}, "state"))
+    if first:
+        # A step after the end starts a new game and ignores its action (rl_environment).
+        script.append(({"type": "step", "data": {"action_id": 0}}, ref.step(0), "step after the end"))
+    return script, total
+
+
 @pytest.mark.parametrize("game,params,agent,policy", CONFIGS,
                          ids=[f"{g}-{'-'.join(f'{k}{v}' for k, v in p.items()) or 'default'}-p{a}-{o}"
                               for g, p, a, o in CONFIGS])
 def test_random_games_match_pyspiel_move_for_move(openspiel, game, params, agent, policy):
-    base = {"catch": 0, "tic_tac_toe": 10_000, "connect_four": 20_000, "kuhn_poker": 30_000, "cliff_walking": 40_000}[game]
+    base = {"catch": 0, "tic_tac_toe": 10_000, "connect_four": 20_000, "kuhn_poker": 30_000, "cliff_walking": 40_000,
+            "blackjack": 50_000, "2048": 60_000}[game]
     base += 100_000 * agent + (7 if policy == "first" else 0) + (1_000_000 if params else 0)
+    batch = 25  # games whose messages are sent before their replies are read (one socket, in order)
 
     async def scenario() -> Dict[str, int]:
         moves = 0
         outcomes: Dict[float, int] = {}
         async with openspiel.ws() as ws:
-            for n in range(GAMES):
-                seed = base + n
-                ref = ReferenceEpisode(game, params, agent, policy, seed)
-                mover = random.Random(-seed - 1)
-                reset = {"seed": seed, "game_name": game, "game_params": params, "agent_player": agent,
-                         "opponent_policy": policy}
-                got = _normalise(observation(await rt(ws, {"type": "reset", "data": reset})))
-                want = ref.reset()
-                assert got == want, f"{game} seed {seed} reset"
-                total = 0.0
-                while not want["done"]:
-                    action = mover.choice(want["observation"]["legal_actions"])
-                    got = _normalise(observation(await rt(ws, {"type": "step", "data": {"action_id": action}})))
-                    want = ref.step(action)
-                    moves += 1
-                    assert got == want, f"{game} seed {seed} after move {moves}: action {action}"
-                    total += want["reward"]
-                assert total == ref.returns(), f"{game} seed {seed}: rewards sum to {total}, returns {ref.returns()}"
-                outcomes[total] = outcomes.get(total, 0) + 1
-                st = frame_data(await rt(ws, {"type": "state"}), "state")
-                assert st["step_count"] == ref.steps and st["game_name"] == game and st["agent_player"] == agent
-                if n == 0:
-                    # A step after the end starts a new game and ignores its action (rl_environment).
-                    got = _normalise(observation(await rt(ws, {"type": "step", "data": {"action_id": 0}})))
-                    assert got == ref.step(0), f"{game} seed {seed}: step after the end"
+            for first_game in range(0, GAMES, batch):
+                scripts = []
+                for n in range(first_game, min(first_game + batch, GAMES)):
+                    script, total = reference_episode(game, params, agent, policy, base + n, n == 0)
+                    scripts.append((base + n, script))
+                    outcomes[total] = outcomes.get(total, 0) + 1
+                for _, script in scripts:
+                    for message, _, _ in script:
+                        await ws.send(json.dumps(message))
+                for seed, script in scripts:
+                    for message, want, what in script:
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                        if message["type"] == "state":
+                            got = frame_data(frame, "state")
+                            assert {k: got.get(k) for k in want} == want, f"{game} seed {seed}: {what}"
+                        else:
+                            got = _normalise(observation(frame))
+                            assert got == want, f"{game} seed {seed}: {what}"
+                            moves += message["type"] == "step"
         return {"moves": moves, "outcomes": len(outcomes)}
 
     result = run(scenario(), timeout=600)

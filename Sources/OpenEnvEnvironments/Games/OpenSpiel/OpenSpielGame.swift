@@ -51,7 +51,7 @@ struct OpenSpielGameSpec: Sendable, Equatable {
     var parameters: JSONObject
 
     /// The games served, by OpenSpiel name.
-    static let names = ["catch", "tic_tac_toe", "connect_four", "kuhn_poker", "cliff_walking"]
+    static let names = ["catch", "tic_tac_toe", "connect_four", "kuhn_poker", "cliff_walking", "blackjack", "2048"]
 
     /// Checks the name and the parameters; throws a description of what is wrong.
     init(name: String, parameters: JSONObject = [:]) throws(OpenSpielGameError) {
@@ -86,6 +86,13 @@ struct OpenSpielGameSpec: Sendable, Equatable {
                 throw OpenSpielGameError("cliff_walking needs height >= 2, width >= 3 and horizon >= 1")
             }
             return CliffWalkingState(height: p["height"]!, width: p["width"]!, horizon: p["horizon"]!)
+        case "blackjack":
+            _ = try Parameters(parameters, game: name, allowed: [:])
+            return BlackjackState()
+        case "2048":
+            let p = try Parameters(parameters, game: name, allowed: ["max_tile": 2048])
+            guard p["max_tile"]! >= 4 else { throw OpenSpielGameError("2048 needs max_tile >= 4") }
+            return TwentyFortyEightState(maxTile: p["max_tile"]!)
         default:
             throw OpenSpielGameError("Unknown game '\(name)'; served: \(Self.names.joined(separator: ", "))")
         }
