@@ -219,9 +219,9 @@ def test_game_parameters_and_opponents_follow_the_options(start):
         assert r.observation["legal_actions"] == [0, 1, 2, 3, 4] and len(r.observation["info_state"]) == 3 * 4 * 5
         assert r.observation["info_state"][0] == 1.0 and r.observation["game_phase"] == "playing" and r.reward == 0.0
         st = env.state()
-        assert (st.game_name, st.agent_player, st.opponent_policy, st.num_players, st.step_count) == \
+        assert (st["game_name"], st["agent_player"], st["opponent_policy"], st["num_players"], st["step_count"]) == \
             ("connect_four", 1, "first", 2, 1)
-        assert st.game_params == {"columns": 5, "rows": 4}
+        assert st["game_params"] == {"columns": 5, "rows": 4}
 
 
 def test_illegal_actions_are_refused_and_leave_the_game_as_it_was(openspiel):
