@@ -96,7 +96,7 @@ public actor OpenSpielEnvironment: Environment {
 
     public static let info = EnvironmentInfo(
         name: "OpenSpielEnvironment", envName: "openspiel_env",
-        description: "OpenSpiel games (catch, tic_tac_toe, connect_four, kuhn_poker, cliff_walking): {\"action_id\": n}, as the reference openspiel_env.",
+        description: "OpenSpiel games (catch, tic_tac_toe, connect_four, kuhn_poker, cliff_walking, blackjack, 2048): {\"action_id\": n}, as the reference openspiel_env.",
         defaultMaxSessions: 1024)
     /// Games step in microseconds and never block.
     public static let execution = ExecutionPolicy.eventLoop
