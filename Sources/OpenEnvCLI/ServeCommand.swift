@@ -65,6 +65,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "mcp-bridge: seconds a tool call on the bridged server may take before it fails with a timeout error (default 30).")
     var toolTimeout: Double?
 
+    @Option(help: "openspiel: the game (catch, tic_tac_toe, connect_four, kuhn_poker, cliff_walking; default catch).")
+    var game: String?
+
+    @Option(help: ArgumentHelp("openspiel: the game's parameters, a JSON object ('{\"rows\": 8, \"columns\": 6}' for catch).", valueName: "json"))
+    var gameParams: String?
+
+    @Option(help: "openspiel: the player the agent controls (default 0).")
+    var agentPlayer: String?
+
+    @Option(help: "openspiel: how the other players move: random, first, last or middle legal action (default random).")
+    var opponentPolicy: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -98,6 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
         var values: [(name: String, value: String)] = []
         if let mcpUrl { values.append(("--mcp-url", mcpUrl)) }
         if let toolTimeout { values.append(("--tool-timeout", "\(toolTimeout)")) }
+        if let game { values.append(("--game", game)) }
+        if let gameParams { values.append(("--game-params", gameParams)) }
+        if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
+        if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 
