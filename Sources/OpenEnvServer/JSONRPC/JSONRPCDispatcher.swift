@@ -9,7 +9,8 @@ import OpenEnvCore
 struct JSONRPCDispatcher: Sendable {
     /// Where a request came from: plain HTTP, or a socket bound to a session.
     enum Binding: Sendable {
-        case http
+        /// Plain HTTP, with the request's token (sessions it creates count against it).
+        case http(AccessPrincipal?)
         case socket(Session)
     }
 
@@ -99,7 +100,7 @@ struct JSONRPCDispatcher: Sendable {
 
     private func rpcError(_ id: JSONValue, _ error: SessionError) -> JSONValue {
         switch error {
-        case .capacityReached, .factoryFailed:
+        case .capacityReached, .quotaReached, .factoryFailed:
             return Self.error(id, -32000, error.description, data: .object(error.extraFields))
         case .unknownSession, .closed:
             return Self.error(id, -32602, error.description)
@@ -112,8 +113,10 @@ struct JSONRPCDispatcher: Sendable {
 
     private func createSession(id: JSONValue, binding: Binding) async -> JSONValue {
         if case .socket(let session) = binding { return Self.result(id, ["session_id": .string(session.id)]) }
+        var principal: AccessPrincipal?
+        if case .http(let who) = binding { principal = who }
         do {
-            let session = try await registry.create(owner: .http)
+            let session = try await registry.create(owner: .http, principal: principal)
             return Self.result(id, ["session_id": .string(session.id)])
         } catch {
             return rpcError(id, error)
@@ -140,7 +143,7 @@ struct JSONRPCDispatcher: Sendable {
 
     /// Runs `body` on the session the request addresses, or on a temporary environment.
     private func withTarget(
-        id: JSONValue, params: JSONObject, binding: Binding,
+        id: JSONValue, params: JSONObject, binding: Binding, operation: CallOperation? = nil,
         _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
     ) async -> JSONValue {
         let target: CallTarget
@@ -152,7 +155,7 @@ struct JSONRPCDispatcher: Sendable {
             target = .temporary
         }
         do {
-            return try await registry.call(target, body)
+            return try await registry.call(target, operation: operation, body)
         } catch let error as RPCFailure {
             return Self.error(id, error.code, error.message)
         } catch let error as SessionError {
@@ -187,7 +190,7 @@ struct JSONRPCDispatcher: Sendable {
         default: return Self.error(id, -32602, "Invalid params - 'arguments' must be an object")
         }
         let callArguments = arguments
-        return await withTarget(id: id, params: params, binding: binding) { environment in
+        return await withTarget(id: id, params: params, binding: binding, operation: .toolCall) { environment in
             guard let toolbox = await environment.toolbox?() else {
                 throw RPCFailure(code: -32603, message: "Environment does not support MCP")
             }

@@ -28,8 +28,34 @@ extension SessionRegistry {
     ///
     /// - Throws: ``SessionError`` for lookup, ownership, capacity of the factory, a closed
     ///   session or a passed deadline; otherwise whatever `body` throws.
+    ///
+    /// With `operation` and ``ServerConfiguration/metrics``, the call is counted by outcome
+    /// and its duration (queueing behind earlier calls of the session included) recorded.
     nonisolated func call<T: Sendable>(
-        _ target: CallTarget, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+        _ target: CallTarget, countsAsActivity: Bool = true, operation: CallOperation? = nil,
+        _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+    ) async throws -> T {
+        guard let operation, let callMetrics else { return try await perform(target, countsAsActivity: countsAsActivity, body) }
+        let start = ContinuousClock.now
+        do {
+            let result = try await perform(target, countsAsActivity: countsAsActivity, body)
+            callMetrics.record(operation, .ok, duration: .now - start)
+            return result
+        } catch {
+            let outcome: CallOutcome
+            switch error {
+            case is ValidationFailure: outcome = .invalid
+            case SessionError.deadlineExceeded: outcome = .deadline
+            case is SessionError: outcome = .refused
+            default: outcome = .error
+            }
+            callMetrics.record(operation, outcome, duration: .now - start)
+            throw error
+        }
+    }
+
+    private nonisolated func perform<T: Sendable>(
+        _ target: CallTarget, countsAsActivity: Bool, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
         let session: Session
         switch target {
@@ -63,7 +89,7 @@ extension SessionRegistry {
         do {
             return try await session.run(countsAsActivity: countsAsActivity, body)
         } catch let error as SessionError {
-            if case .deadlineExceeded = error { await destroy(session.id, reason: error) }
+            if case .deadlineExceeded = error { await destroy(session.id, reason: error, cause: .deadline) }
             throw error
         }
     }
