@@ -45,8 +45,8 @@ extension SessionRegistry {
             let outcome: CallOutcome
             switch error {
             case is ValidationFailure: outcome = .invalid
-            case SessionError.deadlineExceeded: outcome = .deadline
-            case is SessionError: outcome = .refused
+            case let failure as SessionError:
+                if case .deadlineExceeded = failure { outcome = .deadline } else { outcome = .refused }
             default: outcome = .error
             }
             callMetrics.record(operation, outcome, duration: .now - start)

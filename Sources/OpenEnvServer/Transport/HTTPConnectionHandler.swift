@@ -154,8 +154,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let executor: (any TaskExecutor)? =
                 request.body.count > OpenEnvServer.inlineMessageLimit ? largeBodyExecutor ?? self.executor : self.executor
             Task(executorPreference: executor) {
-                var response = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
-                response.headers += extraHeaders
+                var answer = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
+                answer.headers += extraHeaders
+                let response = answer
                 eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.write(response, keepAlive: keepAlive, context: context)
