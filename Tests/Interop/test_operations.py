@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -238,6 +239,25 @@ def test_metrics_count_the_traffic_that_was_sent(start):
     assert value(m, "process_open_fds") > 0
     assert value(m, "process_resident_memory_bytes") > 1_000_000
     assert value(m, "process_cpu_seconds_total") > 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None, reason="the coding sandbox needs root and bubblewrap")
+def test_sandbox_starts_are_counted(start):
+    s = start("coding", max_sessions=2)
+
+    async def go():
+        async with s.ws() as ws:
+            await ws.send(json.dumps({"type": "reset", "data": {}}))
+            assert json.loads(await ws.recv())["type"] == "observation"
+            await ws.send(json.dumps({"type": "step", "data": {"code": "print(6 * 7)"}}))
+            assert json.loads(await ws.recv())["data"]["observation"]["stdout"] == "42\n"
+
+    run(go())
+    wait_sessions(s, 0)
+    m = scrape(s)
+    assert value(m, "openenv_sandbox_starts_total") == 1  # one interpreter for the session
+    assert value(m, "openenv_sandbox_failures_total") == 0
+    assert value(m, "openenv_sessions_closed_total", reason="client") == 1
 
 
 def test_metrics_can_be_turned_off(start):
