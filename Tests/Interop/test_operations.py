@@ -172,6 +172,28 @@ def test_a_token_holds_at_most_its_own_number_of_sessions(auth_server):
     assert value(m, "openenv_sessions_created_total") == 3
 
 
+def test_a_session_belongs_to_the_token_that_opened_it(auth_server):
+    s = auth_server
+    created = requests.post(s.url("/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "openenv/session/create"},
+                            headers=bearer(TOKEN), timeout=TIMEOUT).json()
+    sid = created["result"]["session_id"]
+    body = {"action": STEP["data"], "session_id": sid}
+    mine = requests.post(s.url("/step"), json=body, headers=bearer(TOKEN), timeout=TIMEOUT)
+    assert mine.status_code == 200, mine.text
+    theirs = requests.post(s.url("/step"), json=body, headers=bearer(LIMITED), timeout=TIMEOUT)
+    assert theirs.status_code == 404 and theirs.json() == {"detail": f"Unknown session_id: {sid}"}  # as for a wrong id
+
+    async def go():
+        async with s.ws(query={"session_id": sid}, additional_headers=bearer(LIMITED)) as ws:
+            frame = json.loads(await ws.recv())
+            assert frame["data"]["code"] == "SESSION_ERROR" and "Unknown session_id" in frame["data"]["message"]
+
+    run(go())
+    close = {"jsonrpc": "2.0", "id": 2, "method": "openenv/session/close", "params": {"session_id": sid}}
+    assert requests.post(s.url("/mcp"), json=close, headers=bearer(LIMITED), timeout=TIMEOUT).json()["error"]["code"] == -32602
+    assert requests.post(s.url("/mcp"), json=close, headers=bearer(TOKEN), timeout=TIMEOUT).json()["result"]["closed"] is True
+
+
 def test_cors_answers_allowed_origins_only(auth_server, echo_server):
     s = auth_server
     preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}

@@ -12,6 +12,11 @@ struct JSONRPCDispatcher: Sendable {
         /// Plain HTTP, with the request's token (sessions it creates count against it).
         case http(AccessPrincipal?)
         case socket(Session)
+
+        /// The token of an HTTP request (a socket's session was checked when it opened).
+        var principal: AccessPrincipal? {
+            if case .http(let who) = self { who } else { nil }
+        }
     }
 
     let registry: SessionRegistry
@@ -131,7 +136,7 @@ struct JSONRPCDispatcher: Sendable {
             return Self.error(id, -32600, "Cannot close active WebSocket-managed session via MCP method")
         }
         let session: Session
-        do { session = try await registry.lookup(sid) } catch { return rpcError(id, error) }
+        do { session = try await registry.lookup(sid, as: binding.principal) } catch { return rpcError(id, error) }
         if case .webSocket = session.owner { return rpcError(id, .ownedByAnotherSocket(sid)) }
         if await session.attached != nil {
             await session.requestClose()
@@ -150,7 +155,7 @@ struct JSONRPCDispatcher: Sendable {
         if case .socket(let own) = binding {
             target = .bound(own)
         } else if case .string(let sid)? = params["session_id"], !sid.isEmpty {
-            target = .addressed(sid)
+            target = .addressed(sid, binding.principal)
         } else {
             target = .temporary
         }

@@ -74,7 +74,7 @@ struct StreamableMCPEndpoint: Sendable {
         }
         let session: Session
         do {
-            session = try await registry.lookup(sessionID)
+            session = try await registry.lookup(sessionID, as: request.principal)
         } catch {
             return .json(Self.error(.null, -32001, "Session not found"), status: .notFound)
         }
@@ -95,7 +95,7 @@ struct StreamableMCPEndpoint: Sendable {
         guard let sessionID = request.headers.first(name: "mcp-session-id"), !sessionID.isEmpty else {
             return .json(Self.error(.null, -32000, "Bad Request: Mcp-Session-Id header is required"), status: .badRequest)
         }
-        guard let session = try? await registry.lookup(sessionID), session.owner == .http else {
+        guard let session = try? await registry.lookup(sessionID, as: request.principal), session.owner == .http else {
             return .json(Self.error(.null, -32001, "Session not found"), status: .notFound)
         }
         await registry.destroy(session.id, cause: .client)

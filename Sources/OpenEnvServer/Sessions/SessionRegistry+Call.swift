@@ -4,9 +4,10 @@ import OpenEnvCore
 enum CallTarget: Sendable {
     /// The session bound to the calling socket (its owner, or a socket attached to it).
     case bound(Session)
-    /// An HTTP-created session named by the request. A session owned by a WebSocket is
-    /// refused (``SessionError/ownedByAnotherSocket(_:)``).
-    case addressed(String)
+    /// An HTTP-created session named by the request, made with the given token. A session
+    /// owned by a WebSocket is refused (``SessionError/ownedByAnotherSocket(_:)``), and so is
+    /// one opened with another token (``SessionRegistry/lookup(_:as:)``).
+    case addressed(String, AccessPrincipal?)
     /// A fresh environment used for this one call and closed after it.
     case temporary
 }
@@ -61,8 +62,8 @@ extension SessionRegistry {
         switch target {
         case .bound(let bound):
             session = bound
-        case .addressed(let id):
-            session = try await lookup(id)
+        case .addressed(let id, let principal):
+            session = try await lookup(id, as: principal)
             if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(id) }
         case .temporary where stepTimeout == nil:
             // Nothing to bound and nobody else can reach it: no session needed.

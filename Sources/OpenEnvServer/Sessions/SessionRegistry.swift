@@ -111,10 +111,15 @@ actor SessionRegistry {
         }
     }
 
-    /// The live session `id`.
+    /// The live session `id`, for a request made with `principal`'s token. With tokens
+    /// configured, a session opened with another token is unknown to this one (the same
+    /// error as a wrong id: nothing tells that it exists).
     /// - Throws: ``SessionError/unknownSession(_:)`` or ``SessionError/initializing(_:)``.
-    func lookup(_ id: String) throws(SessionError) -> Session {
-        if let session = sessions[id] { return session }
+    func lookup(_ id: String, as principal: AccessPrincipal? = nil) throws(SessionError) -> Session {
+        if let session = sessions[id] {
+            if configuration.accessTokens != nil, session.principal != principal?.name { throw .unknownSession(id) }
+            return session
+        }
         if initializing.contains(id) { throw .initializing(id) }
         throw .unknownSession(id)
     }

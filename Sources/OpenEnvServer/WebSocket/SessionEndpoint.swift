@@ -31,7 +31,7 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         do {
             if let requestedSession {
-                let session = try await registry.lookup(requestedSession)
+                let session = try await registry.lookup(requestedSession, as: principal)
                 try await session.attach(connection, endHandler: endHandler)
                 self.session = session
                 attached = true
