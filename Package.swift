@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "OpenEnvCore", swiftSettings: fastAsync),
@@ -56,6 +58,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // /metrics: swift-metrics' API over a swift-prometheus registry (both light:
+                // swift-atomics is their only other dependency).
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: fastAsync
         ),
@@ -104,7 +110,9 @@ let package = Package(
             ]
         ),
         .target(name: "CSandboxSpawn"),
-        .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
+        .target(
+            name: "OpenEnvSandbox",
+            dependencies: ["CSandboxSpawn", "OpenEnvCore", .product(name: "CoreMetrics", package: "swift-metrics")]),
         .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvCoding", "OpenEnvCore"]),
         .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient", "OpenEnvAgents"]),
         .target(name: "OpenEnvAgents", dependencies: ["OpenEnvCore", "OpenEnvChatClient"]),
@@ -178,6 +186,7 @@ let package = Package(
             dependencies: [
                 "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -50,6 +50,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         headers.add(name: "host", value: "\(target.host):\(target.port)")
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(body.count))
+        if let token = target.bearerToken { headers.add(name: "authorization", value: "Bearer \(token)") }
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         sentAt = NIODeadline.now().uptimeNanoseconds

@@ -59,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel = LogLevelArgument(.info)
 
+    @Option(help: "Log lines as text, or as one JSON object per line (time, level, message, session, environment, fields).")
+    var logFormat = LogFormat.text
+
+    @OptionGroup(title: "Access and metrics")
+    var access: ServerAccessOptions
+
     @Option(help: "mcp-bridge: the Streamable HTTP endpoint of the MCP server to bridge, instead of a command after --.")
     var mcpUrl: String?
 
@@ -95,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let stepThreads, stepThreads < 1 { throw ValidationError("--step-threads must be at least 1") }
         if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
+        _ = try access.tokens()
     }
 
     /// `--mode`, else `$OPENENV_MODE` (checked here, with the same message as the option),
@@ -125,10 +132,19 @@ struct ServeCommand: AsyncParsableCommand {
         let entry = try OpenEnvCommandLine.context.environment(named: environment)
         try await entry.preflight?()
         let level = logLevel.level
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let factory = try await entry.configure(environmentOptions)
         var settings = ServerConfiguration(
@@ -139,14 +155,22 @@ struct ServeCommand: AsyncParsableCommand {
         settings.drainTimeout = Self.duration(drainTimeout)!
         settings.stepThreads = stepThreads
         settings.requestTimeout = Self.duration(requestTimeout)!
+        try access.apply(to: &settings)
+        // Code that records through the global swift-metrics system (the sandbox) lands in
+        // the same registry as the server's own metrics.
+        settings.metrics?.bootstrapMetricsSystem()
         let configuration = settings
-        let server = OpenEnvServer(factory: factory, configuration: configuration, logger: Logger(label: "openenv"))
+        var logger = Logger(label: "openenv")
+        logger[metadataKey: "environment"] = "\(entry.name)"
+        let server = OpenEnvServer(factory: factory, configuration: configuration, logger: logger)
         let name = entry.name
         let host = self.host
         let limit = maxSessions ?? factory.info.defaultMaxSessions
+        // Token names only, never tokens.
+        let auth = configuration.accessTokens.map { " auth=bearer tokens=\($0.names.joined(separator: ","))" } ?? ""
         try await server.run { port in
             FileHandle.standardError.write(Data(
-                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))
+                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\n".utf8))
         }
     }
 }

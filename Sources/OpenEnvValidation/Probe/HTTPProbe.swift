@@ -25,6 +25,8 @@ struct HTTPProbe: Sendable {
 
     let baseURL: String
     let timeout: Duration
+    /// Sent on every request (an `Authorization` header, for instance).
+    var headers: [String: String] = [:]
     static let maxBody = 8 * 1024 * 1024
 
     func get(_ path: String, headers: [(String, String)] = []) async throws(Failure) -> Response {
@@ -38,6 +40,7 @@ struct HTTPProbe: Sendable {
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws(Failure) -> Response {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        for (name, value) in self.headers { request.headers.add(name: name, value: value) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
