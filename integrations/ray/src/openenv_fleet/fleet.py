@@ -243,15 +243,8 @@ class EnvFleet:
         deadline = time.monotonic() + wait
         while True:
             with self._lock:
-                best = None
-                for s in self._servers.values():
-                    if s.state != "up" or s.load >= s.capacity:
-                        continue
-                    key = (s.load / s.capacity, len(s.sessions), s.id)
-                    if best is None or key < best[0]:
-                        best = (key, s)
-                if best is not None:
-                    s = best[1]
+                s = self._pick()
+                if s is not None:
                     client = FleetSession(s.url, fleet=self, server_id=s.id, node_id=s.node_id,
                                           generation=s.generation, **client_kwargs)
                     s.sessions.add(client)
@@ -338,6 +331,37 @@ class EnvFleet:
         with self._lock:
             for s in itertools.chain(self._servers.values(), self._gone):
                 s.sessions.discard(session)
+
+    def _reassign(self, session: FleetSession) -> bool:
+        """A session that never connected found its server unreachable: checks the server
+        (retiring it if it does not answer) and rebinds the session to the next best server.
+        Returns False when no other server has room."""
+        with self._lock:
+            old = self._servers.get(session._server_id)
+            url = old.url if old else None
+        if old is not None:
+            with self._lock:
+                old.sessions.discard(session)
+        if old is not None and url and not _probe(url, 1.0):
+            with self._lock:
+                self._retire(old, "lost", "was lost: unreachable when a new session connected (node lost)")
+        with self._lock:
+            s = self._pick(exclude={session._server_id})
+            if s is None:
+                return False
+            session._rebind(s.url, s.id, s.node_id, s.generation)
+            s.sessions.add(session)
+            return True
+
+    def _pick(self, exclude: Set[str] = frozenset()) -> Optional[_Server]:
+        best = None
+        for s in self._servers.values():
+            if s.state != "up" or s.load >= s.capacity or s.id in exclude:
+                continue
+            key = (s.load / s.capacity, len(s.sessions), s.id)
+            if best is None or key < best[0]:
+                best = (key, s)
+        return best[1] if best else None
 
     def _loss_reason(self, server_id: str, generation: int) -> Optional[str]:
         with self._lock:

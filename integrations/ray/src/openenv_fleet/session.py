@@ -57,6 +57,7 @@ class FleetSession(GenericEnvClient):
         self._was_connected = False
         self._lost: Optional[SessionLost] = None
         self._released = False
+        self._connecting = False
 
     # ---- what the user may read --------------------------------------------------------
 
@@ -97,6 +98,11 @@ class FleetSession(GenericEnvClient):
             if self._fleet is not None:
                 self._fleet._release(self)
 
+    def _rebind(self, url: str, server_id: str, node_id: str, generation: int) -> None:
+        """Before the first connection only: another server (the fleet's ``_reassign``)."""
+        self._set_base_url(url)
+        self._server_id, self._node_id, self._generation = server_id, node_id, generation
+
     # ---- the official client's internals, made explicit ---------------------------------
 
     async def _connect_async(self) -> "FleetSession":
@@ -110,10 +116,21 @@ class FleetSession(GenericEnvClient):
             if ws.state in (State.CLOSING, State.CLOSED):
                 code = getattr(ws, "close_code", None)
                 raise self._fail(_describe_close(code, getattr(ws, "close_reason", None)))
-        try:
-            await super()._connect_async()
-        except ConnectionError as e:
-            raise self._fail(f"refused the connection ({e})") from e
+        tries = 0
+        while True:
+            try:
+                self._connecting = True
+                try:
+                    await super()._connect_async()
+                finally:
+                    self._connecting = False
+                break
+            except ConnectionError as e:
+                # No session existed yet, so another server is no silent reconnect: the fleet
+                # checks this one (and retires it if it is gone) and offers the next best.
+                tries += 1
+                if self._fleet is None or tries > 3 or not self._fleet._reassign(self):
+                    raise self._fail(f"refused the connection ({e})") from e
         self._was_connected = True
         return self
 
@@ -129,6 +146,9 @@ class FleetSession(GenericEnvClient):
             raise self._fail(f"connection failed ({e!r})") from e
 
     async def _close_async(self) -> None:
+        if self._connecting:  # the official client closes itself when a connect fails
+            await super()._close_async()
+            return
         try:
             await super()._close_async()
         finally:
