@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "OpenEnvTasks", targets: ["OpenEnvTasks"]),
         .library(name: "OpenEnvParquet", targets: ["OpenEnvParquet"]),
         .library(name: "OpenEnvAgents", targets: ["OpenEnvAgents"]),
+        .library(name: "OpenEnvOTel", targets: ["OpenEnvOTel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -45,6 +46,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Tracing: the server speaks swift-distributed-tracing's API only; swift-otel (OTLP/HTTP
+        // only: its gRPC exporter would add grpc-swift to the build) is linked by `openenv` alone.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .target(name: "OpenEnvCore", swiftSettings: fastAsync),
@@ -62,8 +67,21 @@ let package = Package(
                 // swift-atomics is their only other dependency).
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // Spans of resets, steps and tool calls (ServerConfiguration.tracing): the API only.
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: fastAsync
+        ),
+        // The OTLP exporter behind ServerConfiguration.tracing (OTEL_* variables): swift-otel,
+        // a build of several minutes, paid only by what links this target (`openenv`).
+        .target(
+            name: "OpenEnvOTel",
+            dependencies: [
+                "OpenEnvServer",
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Environments, each target as heavy as what it needs: echo and grid on Core alone;
         // qa with the tasksets; coding and terminal with the sandbox. The mcp-bridge entry lives
@@ -131,6 +149,7 @@ let package = Package(
             dependencies: [
                 "OpenEnvCLI",
                 "OpenEnvCore", "OpenEnvServer", "OpenEnvCatalog", "OpenEnvBench", "OpenEnvRollouts", "OpenEnvAgents", "OpenEnvChatClient",
+                "OpenEnvOTel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 @_exported import OpenEnvCore
 import ArgumentParser
 import Foundation
+import OpenEnvServer
 
 /// The OpenEnv command line for a set of environments: `serve`, `list`, `bench`,
 /// `validate`, `build` and `push`, as in `openenv`. An environment package gets the same
@@ -27,6 +28,8 @@ public enum OpenEnvCommandLine {
         var abstract: String
         var environments: [EnvironmentEntry]
         var extraCommands: [any ParsableCommand.Type]
+        /// Makes `serve`'s tracer from the process environment (`nil`: no tracing).
+        var tracing: (@Sendable () throws -> ServerTracing?)? = nil
 
         func environment(named name: String?) throws -> EnvironmentEntry {
             if let name {
@@ -46,13 +49,16 @@ public enum OpenEnvCommandLine {
 
     /// Parses the process's arguments and runs the command they name, then exits.
     /// `name` is the program's name in help and messages (default: the executable's file
-    /// name); `extraCommands` are added after the standard ones.
+    /// name); `extraCommands` are added after the standard ones. `tracing` makes the tracer
+    /// of `serve` (`OpenEnvOTel`'s `ServerTracing.otlpFromEnvironment`, which reads the
+    /// `OTEL_*` variables); without it `serve` records no spans.
     public static func main(
         name: String? = nil, abstract: String = "Serve, validate and benchmark OpenEnv environments.",
-        environments: [EnvironmentEntry], extraCommands: [any ParsableCommand.Type] = []
+        environments: [EnvironmentEntry], extraCommands: [any ParsableCommand.Type] = [],
+        tracing: (@Sendable () throws -> ServerTracing?)? = nil
     ) async {
         let program = name ?? CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "openenv"
-        let context = Context(name: program, abstract: abstract, environments: environments, extraCommands: extraCommands)
+        let context = Context(name: program, abstract: abstract, environments: environments, extraCommands: extraCommands, tracing: tracing)
         await $context.withValue(context) { await RootCommand.main() }
     }
 }

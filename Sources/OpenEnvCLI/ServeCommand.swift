@@ -159,6 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Code that records through the global swift-metrics system (the sandbox) lands in
         // the same registry as the server's own metrics.
         settings.metrics?.bootstrapMetricsSystem()
+        settings.tracing = try OpenEnvCommandLine.context.tracing?()
         let configuration = settings
         var logger = Logger(label: "openenv")
         logger[metadataKey: "environment"] = "\(entry.name)"
@@ -168,9 +169,10 @@ struct ServeCommand: AsyncParsableCommand {
         let limit = maxSessions ?? factory.info.defaultMaxSessions
         // Token names only, never tokens.
         let auth = configuration.accessTokens.map { " auth=bearer tokens=\($0.names.joined(separator: ","))" } ?? ""
+        let tracing = configuration.tracing == nil ? "" : " tracing=otlp"
         try await server.run { port in
             FileHandle.standardError.write(Data(
-                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\n".utf8))
+                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\(tracing)\n".utf8))
         }
     }
 }

@@ -40,8 +40,12 @@ public struct OpenEnvServer: Sendable {
     /// (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let listener = Listener(server: self, onListening: onListening)
+        // A tracer's exporter runs beside the listener and shuts down after it (a group stops
+        // its services in reverse order), so the spans of the last calls are flushed.
+        let tracer = configuration.tracing?.service.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: (tracer.map { [$0] } ?? []) + [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -84,7 +88,8 @@ public struct OpenEnvServer: Sendable {
         var router = HTTPRouter()
         if let metrics = configuration.metrics {
             router.get("/metrics") { _, _ in
-                HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
+                metrics.recordUtilisation(active: await registry.activeCount, capacity: registry.maxSessions)
+                return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
             }
         }
         InfoRoutes(registry: registry, factory: factory, configuration: configuration, dispatcher: dispatcher).register(on: &router)
@@ -140,7 +145,7 @@ private struct Listener: Service {
                 let executor = executors.executor(for: channel.eventLoop)
                 let http = HTTPConnectionHandler(
                     router: router, bodyLimit: limit, executor: executor, largeBodyExecutor: stepPool,
-                    requestTimeout: TimeAmount(configuration.requestTimeout), gate: gate, metrics: metrics)
+                    requestTimeout: TimeAmount(configuration.requestTimeout), gate: gate, metrics: metrics, tracing: configuration.tracing)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: limit * 2, automaticErrorHandling: false,  // WebSocketFrameValidator answers errors
                     shouldUpgrade: { channel, head in
@@ -160,7 +165,8 @@ private struct Listener: Service {
                                 WebSocketFrameValidator(maxMessageSize: limit * 2),
                                 WebSocketConnectionHandler(
                                     endpoint: endpoint, executor: executor, largeMessageExecutor: stepPool,
-                                    pingInterval: ping, pingTimeout: pingTimeout, metrics: metrics))
+                                    pingInterval: ping, pingTimeout: pingTimeout, metrics: metrics,
+                                    traceContext: configuration.tracing?.context(from: head.headers)))
                         }
                     })
                 let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)

@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// With ``accessTokens``, whether `/metrics` needs a token like every other route
     /// (default) or is open like `/health`.
     public var metricsRequireToken = true
+    /// Where spans of resets, steps and tool calls go, with the `traceparent` of requests
+    /// honoured (``ServerTracing``); `nil` (the default): no span, no header read.
+    public var tracing: ServerTracing?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,

@@ -1,5 +1,7 @@
 import OpenEnvCLI
 import OpenEnvCatalog
+import OpenEnvOTel
+import OpenEnvServer
 
 /// The `openenv` command-line tool: the OpenEnv commands of ``OpenEnvCommandLine`` over the
 /// built-in environments, plus the commands only this tool has.
@@ -9,6 +11,7 @@ struct OpenEnvCommand {
         await OpenEnvCommandLine.main(
             name: "openenv", abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
             environments: BuiltinEnvironments.all,
-            extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self])
+            extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self],
+            tracing: { try ServerTracing.otlpFromEnvironment() })
     }
 }

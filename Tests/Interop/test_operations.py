@@ -358,3 +358,37 @@ def test_bench_validate_and_collect_take_a_token(auth_server, tmp_path):
     wait_sessions(s, 0)
     m = scrape(s, TOKEN)
     assert value(m, "openenv_sessions_created_total") >= 2 + 2  # bench's 2 sessions, collect's worker and more
+
+
+# --- the HPA's metric ------------------------------------------------------------------------
+
+
+def test_session_utilisation_is_sessions_in_use_over_capacity(start):
+    s = start("echo", max_sessions=4)
+    assert value(scrape(s), "openenv_session_utilisation") == 0.0
+
+    async def go():
+        sockets = []
+        try:
+            for held in (1, 2, 3):
+                ws = await s.ws().__aenter__()
+                sockets.append(ws)
+                await ws.send(json.dumps({"type": "reset", "data": {}}))
+                assert json.loads(await ws.recv())["type"] == "observation"
+                assert value(scrape(s), "openenv_session_utilisation") == held / 4
+            # an HTTP-created session takes a slot too, as on /ready
+            sid = requests.post(s.url("/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "openenv/session/create"},
+                                timeout=TIMEOUT).json()["result"]["session_id"]
+            assert value(scrape(s), "openenv_session_utilisation") == 1.0
+            close = {"jsonrpc": "2.0", "id": 2, "method": "openenv/session/close", "params": {"session_id": sid}}
+            assert requests.post(s.url("/mcp"), json=close, timeout=TIMEOUT).json()["result"]["closed"] is True
+        finally:
+            for ws in sockets:
+                await ws.close()
+
+    run(go())
+    wait_sessions(s, 0)
+    m = scrape(s)
+    assert value(m, "openenv_session_utilisation") == 0.0
+    ready = requests.get(s.url("/ready"), timeout=TIMEOUT).json()
+    assert ready["active_sessions"] == 0 and ready["max_sessions"] == 4

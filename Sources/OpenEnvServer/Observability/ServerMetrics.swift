@@ -36,6 +36,10 @@ public final class ServerMetrics: Sendable, Equatable {
     let sentWebSocket: CoreMetrics.Counter
     let messagesIn: CoreMetrics.Counter
     let messagesOut: CoreMetrics.Counter
+    /// Sessions in use ÷ capacity, as `/ready` counts them (live plus being created, over
+    /// `--max-sessions`): the per-pod metric of the Kubernetes HPA (docs/scale-out.md).
+    /// Set at each scrape (``recordUtilisation(active:capacity:)``).
+    let sessionUtilisation: CoreMetrics.Gauge
 
     /// Buckets of the reset, step and tool-call latency histograms, in seconds: from 100 µs
     /// (an echo step on the event loop) to 60 s (a sandboxed program near its limit).
@@ -71,6 +75,7 @@ public final class ServerMetrics: Sendable, Equatable {
         sentWebSocket = CoreMetrics.Counter(label: "openenv_sent_bytes_total", dimensions: [("transport", "websocket")], factory: factory)
         messagesIn = CoreMetrics.Counter(label: "openenv_websocket_messages_total", dimensions: [("direction", "in")], factory: factory)
         messagesOut = CoreMetrics.Counter(label: "openenv_websocket_messages_total", dimensions: [("direction", "out")], factory: factory)
+        sessionUtilisation = CoreMetrics.Gauge(label: "openenv_session_utilisation", factory: factory)
     }
 
     public static func == (lhs: ServerMetrics, rhs: ServerMetrics) -> Bool { lhs === rhs }
@@ -93,6 +98,10 @@ public final class ServerMetrics: Sendable, Equatable {
     }
 
     func sessionRefused(_ reason: SessionRefusal) { sessionsRefused[reason]?.increment() }
+
+    func recordUtilisation(active: Int, capacity: Int) {
+        sessionUtilisation.record(capacity > 0 ? Double(active) / Double(capacity) : 0)
+    }
 
     func received(http bytes: Int) { receivedHTTP.increment(by: bytes) }
     func sent(http bytes: Int) { sentHTTP.increment(by: bytes) }

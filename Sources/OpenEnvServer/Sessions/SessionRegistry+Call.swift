@@ -1,4 +1,5 @@
 import OpenEnvCore
+import Tracing
 
 /// Which environment a transport's call is for.
 enum CallTarget: Sendable {
@@ -10,6 +11,15 @@ enum CallTarget: Sendable {
     case addressed(String, AccessPrincipal?)
     /// A fresh environment used for this one call and closed after it.
     case temporary
+
+    /// The id of the session the call is for, when known before the call.
+    var sessionID: String? {
+        switch self {
+        case .bound(let session): session.id
+        case .addressed(let id, _): id
+        case .temporary: nil
+        }
+    }
 }
 
 extension SessionRegistry {
@@ -31,16 +41,34 @@ extension SessionRegistry {
     ///   session or a passed deadline; otherwise whatever `body` throws.
     ///
     /// With `operation` and ``ServerConfiguration/metrics``, the call is counted by outcome
-    /// and its duration (queueing behind earlier calls of the session included) recorded.
+    /// and its duration (queueing behind earlier calls of the session included) recorded;
+    /// with `operation` and ``ServerConfiguration/tracing``, it gets a span (``ServerTracing``),
+    /// a child of the task's current trace context, and `body` runs with the span's context
+    /// current (an environment's own spans nest under it).
     nonisolated func call<T: Sendable>(
         _ target: CallTarget, countsAsActivity: Bool = true, operation: CallOperation? = nil,
         _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
-        guard let operation, let callMetrics else { return try await perform(target, countsAsActivity: countsAsActivity, body) }
+        guard let operation, callMetrics != nil || tracing != nil else {
+            return try await perform(target, countsAsActivity: countsAsActivity, body)
+        }
+        let span = tracing?.startSpan(operation, environment: factory.info.envName)
+        if let span, let sessionID = target.sessionID { span.attributes["openenv.session.id"] = sessionID }
         let start = ContinuousClock.now
         do {
-            let result = try await perform(target, countsAsActivity: countsAsActivity, body)
-            callMetrics.record(operation, .ok, duration: .now - start)
+            let result: T
+            if let span {
+                result = try await ServiceContext.withValue(span.context) {
+                    try await perform(target, countsAsActivity: countsAsActivity, body)
+                }
+            } else {
+                result = try await perform(target, countsAsActivity: countsAsActivity, body)
+            }
+            callMetrics?.record(operation, .ok, duration: .now - start)
+            if let span {
+                span.attributes["openenv.outcome"] = CallOutcome.ok.rawValue
+                span.end()
+            }
             return result
         } catch {
             let outcome: CallOutcome
@@ -50,7 +78,12 @@ extension SessionRegistry {
                 if case .deadlineExceeded = failure { outcome = .deadline } else { outcome = .refused }
             default: outcome = .error
             }
-            callMetrics.record(operation, outcome, duration: .now - start)
+            callMetrics?.record(operation, outcome, duration: .now - start)
+            if let span {
+                span.attributes["openenv.outcome"] = outcome.rawValue
+                span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+                span.end()
+            }
             throw error
         }
     }

@@ -29,6 +29,8 @@ actor SessionRegistry {
     nonisolated let metrics: ServerMetrics?
     /// Counts and times resets, steps and tool calls (with ``ServerConfiguration/metrics``).
     nonisolated let callMetrics: CallMetrics?
+    /// Spans of resets, steps and tool calls (``ServerConfiguration/tracing``).
+    nonisolated let tracing: ServerTracing?
 
     /// - Parameter stepPool: the server's step thread pool, used when the factory's
     ///   environment asks for ``ExecutionPolicy/threadPool``.
@@ -40,6 +42,7 @@ actor SessionRegistry {
         executor = factory.execution == .threadPool ? stepPool : nil
         metrics = configuration.metrics
         callMetrics = configuration.metrics?.calls(environment: factory.info.envName)
+        tracing = configuration.tracing
     }
 
     /// Live sessions plus sessions being created.

@@ -41,11 +41,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var requestTimer: Scheduled<Void>?
     private let gate: AccessGate?
     private let metrics: ServerMetrics?
+    /// Reads each request's `traceparent` (``ServerTracing``).
+    private let tracing: ServerTracing?
 
     init(
         router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
-        requestTimeout: TimeAmount = .seconds(30), gate: AccessGate? = nil, metrics: ServerMetrics? = nil
+        requestTimeout: TimeAmount = .seconds(30), gate: AccessGate? = nil, metrics: ServerMetrics? = nil, tracing: ServerTracing? = nil
     ) {
+        self.tracing = tracing
         self.gate = gate
         self.metrics = metrics
         self.router = router
@@ -153,8 +156,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let eventLoop = context.eventLoop
             let executor: (any TaskExecutor)? =
                 request.body.count > OpenEnvServer.inlineMessageLimit ? largeBodyExecutor ?? self.executor : self.executor
+            let traceContext = tracing?.context(from: request.headers)
             Task(executorPreference: executor) {
-                var answer = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
+                var answer = await ServerTracing.withContext(traceContext) {
+                    await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
+                }
                 answer.headers += extraHeaders
                 let response = answer
                 eventLoop.execute {

@@ -1,4 +1,5 @@
 import NIOCore
+import Tracing
 import OpenEnvCore
 import NIOWebSocket
 
@@ -83,10 +84,15 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     /// A read was asked for while `pending` was full.
     private var readHeld = false
 
+    /// The trace context of the upgrade request (its `traceparent`, ``ServerTracing``),
+    /// current while the endpoint handles each message.
+    private let traceContext: ServiceContext?
+
     init(
         endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, largeMessageExecutor: (any TaskExecutor)? = nil,
-        pingInterval: TimeAmount?, pingTimeout: TimeAmount, metrics: ServerMetrics? = nil
+        pingInterval: TimeAmount?, pingTimeout: TimeAmount, metrics: ServerMetrics? = nil, traceContext: ServiceContext? = nil
     ) {
+        self.traceContext = traceContext
         self.metrics = metrics
         self.pingTimeout = pingTimeout
         self.endpoint = endpoint
@@ -100,8 +106,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let traceContext = self.traceContext
         Task(executorPreference: executor) { [executor] in
-            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.open(socket) }
+            let keepOpen = await ServerTracing.withContext(traceContext) {
+                await PreferredExecutor.$current.withValue(executor) { await endpoint.open(socket) }
+            }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.busy = false
@@ -190,6 +199,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let eventLoop = context.eventLoop
         let executor: (any TaskExecutor)? =
             message.size > OpenEnvServer.inlineMessageLimit ? largeMessageExecutor ?? self.executor : self.executor
+        let traceContext = self.traceContext
         Task(executorPreference: executor) {
             let ready: WebSocketMessage?
             switch message {
@@ -208,7 +218,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
                 }
                 return
             }
-            let keepOpen = await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(ready, socket) }
+            let keepOpen = await ServerTracing.withContext(traceContext) {
+                await PreferredExecutor.$current.withValue(executor) { await endpoint.receive(ready, socket) }
+            }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 handler.busy = false

@@ -1,4 +1,5 @@
 import OpenEnvCore
+import Tracing
 
 /// The `/ws` message protocol for one connection bound to one session, independent of
 /// the WebSocket library: text in, frames out (spec §2).
@@ -74,7 +75,15 @@ struct SessionMessageHandler: Sendable {
         case "reset":
             return await call(operation: .reset) { try await $0.reset(payload).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
         case "step":
-            return await call(operation: .step) { try await $0.step(.object(payload)).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+            // A trainer multiplexing rollouts over one socket names each step's parent in the
+            // action's `metadata` (a field every reference action has), overriding the upgrade's.
+            let traceContext = dispatcher.registry.tracing.flatMap { tracing -> ServiceContext? in
+                guard case .object(let metadata)? = payload["metadata"], case .string(let traceparent)? = metadata["traceparent"] else { return nil }
+                return tracing.context(traceparent: traceparent, tracestate: metadata["tracestate"]?.stringValue)
+            }
+            return await ServerTracing.withContext(traceContext) {
+                await call(operation: .step) { try await $0.step(.object(payload)).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+            }
         default:  // state
             return await call(countsAsActivity: false) { try await $0.state() } frame: { WireFrames.frame("state", $0) }
         }
