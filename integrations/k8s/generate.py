@@ -35,8 +35,9 @@ tarball of scripts/package unpacked on debian:bookworm-slim, or `openenv build`'
 environment package (then --command names that package's executable).
 
 What the manifests need from the cluster that this repository does not provide yet: a metrics
-pipeline that publishes `openenv_session_utilisation` per pod to the custom metrics API (the
-server reports its sessions as JSON on GET /ready, not in Prometheus format), and the gateway.
+pipeline (prometheus-adapter, KEDA) that publishes `openenv_session_utilisation` per pod to the
+custom metrics API (the server exports that gauge on GET /metrics, in Prometheus format), and
+the gateway.
 """
 
 from __future__ import annotations
