@@ -9,7 +9,7 @@ import Testing
 /// every HTTP request, as the official Python client sends it.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AccessTokenClientTests {
     let grid = EnvironmentFactory { GridEnvironment() }
-    static let token = "swift-client-" + UUIDString.random()
+    static let token = "swift-client-\(UInt64.random(in: 0...UInt64.max))"
 
     func guarded() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -23,7 +23,7 @@ import Testing
         return configuration
     }
 
-    @Test(arguments: [Transport.webSocket, .http, .httpSession])
+    @Test(arguments: [Transport.webSocket, .attachedWebSocket, .httpSession])
     func aClientWithTheTokenRunsAnEpisode(transport: Transport) async throws {
         try await withSwiftServer(grid, configuration: try guarded()) { server in
             let client = try await GenericEnvClient.connect(to: server.address, transport: transport, configuration: configuration(token: Self.token))
