@@ -42,10 +42,10 @@ public struct OpenEnvServer: Sendable {
         let listener = Listener(server: self, onListening: onListening)
         // A tracer's exporter runs beside the listener and shuts down after it (a group stops
         // its services in reverse order), so the spans of the last calls are flushed.
-        let tracer = configuration.tracing?.service.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        let exporter = configuration.tracing?.service.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         let group = ServiceGroup(
             configuration: .init(
-                services: (tracer.map { [$0] } ?? []) + [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: (exporter.map { [$0] } ?? []) + [.init(service: listener)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

@@ -202,3 +202,27 @@ def test_with_the_sdk_disabled_nothing_is_exported(start, monkeypatch, receiver)
 def test_the_start_up_line_says_when_spans_are_exported(start, monkeypatch, receiver):
     s = traced_server(start, monkeypatch, receiver)
     assert "tracing=otlp" in s.log_tail(200)
+
+
+def test_a_malformed_traceparent_starts_a_new_trace_and_no_header_is_logged(start, monkeypatch, receiver, tmp_path):
+    token = "trace-" + secrets.token_hex(16)
+    tokens = tmp_path / "tokens"
+    tokens.write_text(token + "\n")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+    s = start("echo", max_sessions=8, extra_args=["--auth-token-file", str(tokens), "--log-level", "debug"])
+    auth = {"Authorization": f"Bearer {token}"}
+    bad = [
+        "garbage",
+        "00-" + "0" * 32 + "-" + secrets.token_hex(8) + "-01",  # well formed, but an all-zero trace id is invalid
+        "00-" + secrets.token_hex(16).upper() + "-" + secrets.token_hex(8) + "-01",  # upper-case hex
+        "ff-" + secrets.token_hex(16) + "-" + secrets.token_hex(8) + "-01",  # version ff
+    ]
+    for traceparent in bad:
+        r = requests.post(s.url("/reset"), json={}, headers={**auth, "traceparent": traceparent}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+    log = s.log_tail(10_000)
+    spans = finish(s, receiver, len(bad))
+    assert len(spans) == len(bad)
+    assert all(x.parent_span_id == "" for x in spans) and len({x.trace_id for x in spans}) == len(bad)
+    assert token not in log

@@ -37,19 +37,42 @@ public final class ServerTracing: Sendable, Equatable {
     public static func == (lhs: ServerTracing, rhs: ServerTracing) -> Bool { lhs === rhs }
 
     /// The trace context carried by `headers` (`traceparent`, `tracestate`), or `nil` when
-    /// they carry none the tracer's propagator understands.
+    /// they carry none, or a `traceparent` that is not well formed (ignored, as the W3C
+    /// recommendation asks).
     func context(from headers: HTTPHeaders) -> ServiceContext? {
+        guard let traceparent = headers.first(name: "traceparent") else { return nil }
+        return context(traceparent: traceparent, tracestate: headers.first(name: "tracestate"))
+    }
+
+    /// The trace context of a W3C `traceparent` value (and `tracestate`), from a header or
+    /// from inside a message.
+    ///
+    /// Only these two values reach the tracer, never the request's other headers: a tracer
+    /// may log what it could not parse (swift-otel logs the whole carrier), and those hold
+    /// the bearer token. A malformed `traceparent` is dropped here, silently, so a client
+    /// cannot make every request log a warning.
+    func context(traceparent: String, tracestate: String?) -> ServiceContext? {
+        guard Self.isWellFormed(traceparent: traceparent) else { return nil }
         var context = ServiceContext.topLevel
-        tracer.extract(headers, into: &context, using: HeaderExtractor())
+        tracer.extract(TraceHeaders(traceparent: traceparent, tracestate: tracestate), into: &context, using: TraceHeaders.Reader())
         return context.isEmpty ? nil : context
     }
 
-    /// The trace context of a W3C `traceparent` value (and `tracestate`) sent inside a
-    /// message rather than as a header.
-    func context(traceparent: String, tracestate: String?) -> ServiceContext? {
-        var headers = HTTPHeaders([("traceparent", traceparent)])
-        if let tracestate { headers.add(name: "tracestate", value: tracestate) }
-        return context(from: headers)
+    /// `VERSION-TRACEID-PARENTID-FLAGS` in lower-case hex (2, 32, 16, 2 digits); version `ff`
+    /// is invalid, and a future version may append `-…` (W3C Trace Context, §3.2).
+    static func isWellFormed(traceparent: String) -> Bool {
+        let bytes = Array(traceparent.utf8)
+        guard bytes.count >= 55, bytes.count <= 512 else { return false }
+        for (index, byte) in bytes.prefix(55).enumerated() {
+            switch index {
+            case 2, 35, 52: guard byte == UInt8(ascii: "-") else { return false }
+            default: guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else { return false }
+            }
+        }
+        let version = bytes.prefix(2)
+        guard version != [UInt8(ascii: "f"), UInt8(ascii: "f")] else { return false }
+        if version == [UInt8(ascii: "0"), UInt8(ascii: "0")] { return bytes.count == 55 }
+        return bytes.count == 55 || bytes[55] == UInt8(ascii: "-")
     }
 
     /// Starts the span of one call, as a child of the task's current context (the request's).
@@ -67,7 +90,20 @@ public final class ServerTracing: Sendable, Equatable {
         return try await ServiceContext.withValue(context, operation: body)
     }
 
-    private struct HeaderExtractor: Extractor {
-        func extract(key: String, from carrier: HTTPHeaders) -> String? { carrier.first(name: key) }
+    /// What a tracer's propagator is given: the two trace-context values and nothing else.
+    private struct TraceHeaders: Sendable, CustomStringConvertible {
+        var traceparent: String
+        var tracestate: String?
+        var description: String { "traceparent: \(traceparent)" + (tracestate.map { ", tracestate: \($0)" } ?? "") }
+
+        struct Reader: Extractor {
+            func extract(key: String, from carrier: TraceHeaders) -> String? {
+                switch key.lowercased() {
+                case "traceparent": carrier.traceparent
+                case "tracestate": carrier.tracestate
+                default: nil
+                }
+            }
+        }
     }
 }
