@@ -55,12 +55,25 @@ actor WebSocketSession: SessionTransport {
     }
 
     /// Connects and completes the WebSocket handshake within `connectTimeout`. Throws
+    /// ``OpenEnvError/httpStatus(_:body:)`` (401 or 403, with the server's body) when the
+    /// server refused the handshake for want of a valid token (``HandshakeRefusal``), else
     /// ``OpenEnvError/connectionFailed(url:reason:)``; nothing is left open when it throws.
     static func connect(url: String, configuration: ClientConfiguration) async throws(OpenEnvError) -> WebSocketSession {
         let session = WebSocketSession(url: url, configuration: configuration)
-        try await session.open()
+        do {
+            try await session.open()
+        } catch {
+            if case .connectionFailed(_, let reason) = error, !reason.contains(Self.handshakeTimeout),
+                let refusal = await HandshakeRefusal.probe(url, configuration: configuration)
+            {
+                throw refusal
+            }
+            throw error
+        }
         return session
     }
+
+    private static let handshakeTimeout = "no WebSocket handshake within"
 
     // MARK: SessionTransport
 
@@ -245,7 +258,7 @@ actor WebSocketSession: SessionTransport {
                 }
                 timer = Task { [weak self] in
                     guard (try? await Task.sleep(for: configuration.connectTimeout)) != nil else { return }
-                    await self?.ended(.connectionError("no WebSocket handshake within \(configuration.connectTimeout)"))
+                    await self?.ended(.connectionError("\(Self.handshakeTimeout) \(configuration.connectTimeout)"))
                 }
             }
         } catch let error as OpenEnvError {
