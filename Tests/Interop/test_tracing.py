@@ -115,7 +115,7 @@ def test_the_official_client_continues_the_trace_of_its_traceparent(start, monke
 
 def test_http_reset_step_and_mcp_tool_calls_continue_each_requests_trace(start, monkeypatch, receiver):
     s = traced_server(start, monkeypatch, receiver)
-    reset, step, tool, in_session = Parent(), Parent(), Parent(), Parent()
+    reset, step, tool, in_session, ws_tool = Parent(), Parent(), Parent(), Parent(), Parent()
     http = requests.Session()
     http.trust_env = False
     r = http.post(s.url("/reset"), json={"seed": 1}, headers=reset.headers, timeout=TIMEOUT)
@@ -130,6 +130,13 @@ def test_http_reset_step_and_mcp_tool_calls_continue_each_requests_trace(start, 
     sid = created["result"]["session_id"]
     r = http.post(s.url("/step"), json={"action": ACTION, "session_id": sid}, headers=in_session.headers, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
+    # a tool call over WebSocket /mcp continues the upgrade's trace
+    async def over_websocket():
+        async with s.ws("/mcp", additional_headers=ws_tool.headers) as ws:
+            await ws.send(json.dumps({**call, "id": 3}))
+            assert "result" in json.loads(await ws.recv())
+
+    run(over_websocket())
     # a request without a traceparent starts a trace of its own
     r = http.post(s.url("/reset"), json={}, timeout=TIMEOUT)
     assert r.status_code == 200
@@ -137,8 +144,11 @@ def test_http_reset_step_and_mcp_tool_calls_continue_each_requests_trace(start, 
     assert http.get(s.url("/schema"), headers=Parent().headers, timeout=TIMEOUT).status_code == 200
     http.close()
 
-    spans = finish(s, receiver, 5)
-    assert len(spans) == 5, [(x.name, x.trace_id) for x in spans]
+    spans = finish(s, receiver, 6)
+    assert len(spans) == 6, [(x.name, x.trace_id) for x in spans]
+    [x] = of(spans, ws_tool)
+    assert_child(x, ws_tool, "openenv.tool_call")
+    assert UUID.match(x.attributes["openenv.session.id"])  # the socket's own session
     [x] = of(spans, reset)
     assert_child(x, reset, "openenv.reset")
     assert "openenv.session.id" not in x.attributes  # stateless: a single-use environment
@@ -149,7 +159,7 @@ def test_http_reset_step_and_mcp_tool_calls_continue_each_requests_trace(start, 
     [x] = of(spans, in_session)
     assert_child(x, in_session, "openenv.step")
     assert x.attributes["openenv.session.id"] == sid
-    [root] = [x for x in spans if x.trace_id not in {reset.trace_id, step.trace_id, tool.trace_id, in_session.trace_id}]
+    [root] = [x for x in spans if x.trace_id not in {p.trace_id for p in (reset, step, tool, in_session, ws_tool)}]
     assert root.name == "openenv.reset" and root.parent_span_id == ""
 
 
