@@ -17,19 +17,22 @@ import Glibc
         configuration.headers = ["Authorization": "Bearer hf_secret"]
         let base = "http://127.0.0.1:\(listener.port)/prefix"
 
+        // A declined handshake is asked about once more over plain HTTP (HandshakeRefusal): a
+        // 401 or 403 is the server's answer, not a bare upgrade failure.
         let refused = await #expect(throws: OpenEnvError.self) { try await GenericEnvClient.connect(to: base, configuration: configuration) }
-        guard case .connectionFailed(let url, _) = refused else { throw TestFailure("expected connectionFailed, got \(String(describing: refused))") }
-        #expect(url == "ws://127.0.0.1:\(listener.port)/prefix/ws")
+        guard case .httpStatus(403, _) = refused else { throw TestFailure("expected HTTP 403, got \(String(describing: refused))") }
 
         let mcp = await #expect(throws: OpenEnvError.self) { try await MCPToolClient.connect(to: base, configuration: configuration) }
         guard case .httpStatus(403, _) = mcp else { throw TestFailure("expected HTTP 403, got \(String(describing: mcp))") }
 
         let heads = listener.requests.map { $0.lowercased() }
-        #expect(heads.count == 2)
-        let handshake = try #require(heads.first { $0.hasPrefix("get ") })
+        #expect(heads.count == 3)
+        let handshake = try #require(heads.first { $0.hasPrefix("get ") && $0.contains("upgrade: websocket") })
         #expect(handshake.hasPrefix("get /prefix/ws http/1.1"))
-        #expect(handshake.contains("upgrade: websocket"))
         #expect(handshake.contains("authorization: bearer hf_secret"))
+        let probe = try #require(heads.first { $0.hasPrefix("get ") && !$0.contains("upgrade: websocket") })
+        #expect(probe.hasPrefix("get /prefix/ws http/1.1"))
+        #expect(probe.contains("authorization: bearer hf_secret"))
         let post = try #require(heads.first { $0.hasPrefix("post ") })
         #expect(post.hasPrefix("post /prefix/mcp http/1.1"))
         #expect(post.contains("authorization: bearer hf_secret"))
