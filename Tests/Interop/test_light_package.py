@@ -34,6 +34,7 @@ HEAVY = {
     "OpenEnvCLI", "OpenEnvValidation", "OpenEnvClient",
     "AsyncHTTPClient", "NIOSSL", "CNIOBoringSSL", "Crypto", "CCryptoBoringSSL", "Yams", "MCP", "Subprocess",
     "HummingbirdWSClient", "ArgumentParser",
+    "OTel", "SwiftProtobuf", "OpenEnvOTel",  # tracing export: the `openenv` executable's alone
 }
 
 
