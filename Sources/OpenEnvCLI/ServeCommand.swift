@@ -65,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "mcp-bridge: seconds a tool call on the bridged server may take before it fails with a timeout error (default 30).")
     var toolTimeout: Double?
 
+    @Option(help: "browser: an origin (scheme://host[:port]) pages may load from besides the task server; repeatable. Default: none, no network.")
+    var allowOrigin: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -98,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         var values: [(name: String, value: String)] = []
         if let mcpUrl { values.append(("--mcp-url", mcpUrl)) }
         if let toolTimeout { values.append(("--tool-timeout", "\(toolTimeout)")) }
+        for origin in allowOrigin { values.append(("--allow-origin", origin)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 
