@@ -74,7 +74,7 @@ public actor BrowserEnvironment: Environment, ToolProviding {
         state.stepCount += 1
         let (observation, reward, finished, metadata) = try await perform(action.actionStr)
         if let maxSteps = state.maxSteps, state.stepCount >= maxSteps { done = true }
-        return StepResult(observation, reward: reward, done: finished || done, metadata: metadata)
+        return StepResult(observation, reward: .double(reward), done: finished || done, metadata: metadata)
     }
 
     /// Runs an action string, then reads the page's reward state.
@@ -163,7 +163,7 @@ public actor BrowserEnvironment: Environment, ToolProviding {
 
     public var toolbox: Toolbox {
         var box = Toolbox()
-        let quote = { (s: String) in AXTreeText.pythonRepr(.string(s)) }
+        let quote: @Sendable (String) -> String = { AXTreeText.pythonRepr(.string($0)) }
         // Registration of fixed, valid names cannot fail.
         try! box.register("click", description: "Click an element by BrowserGym bid.") { [self] (a: BidArguments) in
             try await self.tool("click(\(quote(a.bid)))")

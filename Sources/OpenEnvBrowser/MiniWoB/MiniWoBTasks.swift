@@ -24,7 +24,7 @@ public struct MiniWoBTasks: Sendable {
     public func path(of task: String) -> String { "/miniwob/\(task).html" }
 
     /// The folder from the configuration, else the `miniwob` package of the first Python
-    /// that has it: `$OPENENV_INTEROP_PYTHON`, `./.venv-interop/bin/python`, `python3`.
+    /// that has it (found, not imported: its gym needs packages we do not install): `$OPENENV_INTEROP_PYTHON`, `./.venv-interop/bin/python`, `python3`.
     public static func locate(configured: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MiniWoBTasks {
         if let configured { return try MiniWoBTasks(root: configured) }
         var interpreters: [String] = []
@@ -34,7 +34,7 @@ public struct MiniWoBTasks: Sendable {
         for python in interpreters where FileManager.default.isExecutableFile(atPath: python) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = ["-c", "import miniwob, os; print(os.path.join(os.path.dirname(miniwob.__file__), 'html'))"]
+            process.arguments = ["-c", "import importlib.util, os; print(os.path.join(importlib.util.find_spec('miniwob').submodule_search_locations[0], 'html'))"]
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice

@@ -102,6 +102,7 @@ var keptAttributes = ['bid', 'id', 'type', 'name', 'value', 'placeholder', 'href
   'aria-label', 'aria-checked', 'aria-selected', 'aria-expanded', 'checked', 'selected', 'disabled', 'class'];
 var droppedTags = ['script', 'style', 'meta', 'link', 'noscript', 'template', 'svg', 'canvas'];
 var droppedIds = ['reward-display', 'click-canvas'];
+var voidTags = ['br', 'hr', 'img', 'input', 'area', 'col', 'embed', 'source', 'track', 'wbr'];
 
 // The body as compact HTML: only elements that are shown, a few attributes, live values.
 function prunedHTML() {
@@ -127,6 +128,7 @@ function prunedHTML() {
       if (v !== null && v !== undefined && !(a === 'value' && v === '')) out += v === '' ? ' ' + a : ' ' + a + '="' + attr(v) + '"';
     });
     out += '>';
+    if (voidTags.indexOf(tag) >= 0) return out;
     Array.prototype.forEach.call(node.childNodes, function (c) { out += walk(c); });
     return out + '</' + tag + '>';
   }
