@@ -37,8 +37,9 @@ def quoted(goal: str) -> List[str]:
     return re.findall(r'"([^"]*)"', goal)
 
 
-def scripted_actions(task: str, goal: str, axtree: str) -> List[str]:
+def scripted_actions(task: str, obs: dict) -> List[str]:
     """The whole plan for one episode, from the first observation."""
+    goal, axtree = obs["goal"], obs["axtree_txt"]
     q = lambda s: repr(s)  # noqa: E731 - Python literals, as BrowserGym action strings are
     if task == "click-test":
         return [f"click({q(first(axtree, 'button', 'Click Me!'))})"]
@@ -48,9 +49,11 @@ def scripted_actions(task: str, goal: str, axtree: str) -> List[str]:
     if task == "click-button":
         return [f"click({q(first(axtree, 'button', quoted(goal)[0]))})"]
     if task == "click-link":
+        # MiniWoB's links are <span class="alink">: text in the accessibility tree, so the
+        # element comes from the pruned HTML (as a BrowserGym agent that reads both would).
         want = quoted(goal)[0]
-        bid = first(axtree, "link", want) or first(axtree, "StaticText", want)
-        return [f"click({q(bid)})"]
+        m = re.search(r'<span bid="(\w+)" class="alink">' + re.escape(want) + "</span>", obs["pruned_html"])
+        return [f"click({q(m.group(1) if m else first(axtree, 'link', want))})"]
     if task == "focus-text":
         return [f"focus({q(first(axtree, 'textbox'))})", "click(" + q(first(axtree, "textbox")) + ")"]
     if task in ("enter-text", "enter-password"):
@@ -59,7 +62,7 @@ def scripted_actions(task: str, goal: str, axtree: str) -> List[str]:
         return [f"fill({q(b)}, {q(want)})" for b in boxes] + [f"click({q(first(axtree, 'button', 'Submit'))})"]
     if task == "click-checkboxes":
         m = re.search(r"Select (.*) and click Submit", goal)
-        words = [w.strip() for w in re.split(r",", m.group(1))] if m else []
+        words = [w.strip() for w in m.group(1).split(", ")] if m else []
         if words == ["nothing"]:
             words = []
         plan = []

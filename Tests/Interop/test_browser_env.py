@@ -222,7 +222,7 @@ def test_scripted_agent_earns_reward_on_at_least_eight_tasks(server):
     solved: Dict[str, int] = {}
     with server.client(message_timeout_s=60).sync() as env:
         for task in SCRIPTED_TASKS:
-            solved[task] = sum(play(env, task, seed, lambda obs, t=task: scripted_actions(t, obs["goal"], obs["axtree_txt"])) > 0
+            solved[task] = sum(play(env, task, seed, lambda obs, t=task: scripted_actions(t, obs)) > 0
                                for seed in SEEDS)
     print("scripted agent, episodes rewarded per task (of %d): %s" % (len(SEEDS), json.dumps(solved)))
     assert sum(1 for n in solved.values() if n > 0) >= 8, solved

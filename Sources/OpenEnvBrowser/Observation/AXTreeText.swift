@@ -4,7 +4,8 @@ import OpenEnvCore
 /// The accessibility tree as text, in the layout of BrowserGym's `axtree_txt`: one node
 /// per line, indented by a tab per level, `[bid] role 'name'` then the node's value and
 /// properties (`, focused`, `, checked='true'`). Strings are quoted as Python's `repr`
-/// quotes them. Nodes without a name, of role `none`/`LineBreak`, generic nodes without
+/// quotes them. Nodes without a name, of role `none`/`LineBreak`/`InlineTextBox` (the
+/// pieces of a static text), generic nodes without
 /// properties, and static text repeating its parent's name are left out (their children
 /// are kept, one level up).
 enum AXTreeText {
@@ -31,7 +32,7 @@ enum AXTreeText {
             let role = node["role"]?["value"]?.stringValue ?? ""
             var skip = false
             var name = ""
-            if role == "none" || role == "LineBreak" || node["ignored"]?.boolValue == true {
+            if role == "none" || role == "LineBreak" || role == "InlineTextBox" || node["ignored"]?.boolValue == true {
                 skip = true
             } else if let nameValue = node["name"]?["value"] {
                 name = nameValue.stringValue ?? text(nameValue)
