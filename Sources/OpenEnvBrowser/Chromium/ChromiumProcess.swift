@@ -1,5 +1,6 @@
 import Foundation
 import OpenEnvSandbox
+import Synchronization
 
 /// One headless Chromium, running as a leased unprivileged host uid with its own sandbox on.
 ///
@@ -56,6 +57,7 @@ final class ChromiumProcess: Sendable {
                 stdin: null, stdout: log, stderr: log, extraFD: nil, cgroupProcsFiles: [], programCgroupProcsFiles: [],
                 uid: uid, limits: limits)
             let process: SpawnedProcess
+            LiveUIDs.shared.insert(uid)
             do {
                 process = try await SpawnedProcess.spawn(request)
             } catch {
@@ -103,6 +105,7 @@ final class ChromiumProcess: Sendable {
         try? FileManager.default.removeItem(atPath: profile)
         try? FileManager.default.removeItem(atPath: profile + ".log")
         lease.release(clean: Self.processes(of: uid).isEmpty)
+        LiveUIDs.shared.remove(uid)
     }
 
     /// The command line: headless, the DevTools port on loopback, nothing that phones home,
@@ -151,4 +154,20 @@ final class ChromiumProcess: Sendable {
         }
         return found
     }
+}
+
+/// Uids with a browser running, killed at process exit: the reaper's parent-death signal
+/// already ends Chromium when the server dies, and this also covers a normal exit.
+final class LiveUIDs: Sendable {
+    static let shared = LiveUIDs()
+    private let uids = Mutex<Set<UInt32>>([])
+
+    private init() {
+        atexit {
+            for uid in LiveUIDs.shared.uids.withLock({ $0 }) { _ = SpawnedProcess.kill(as: uid, -1) }
+        }
+    }
+
+    func insert(_ uid: UInt32) { uids.withLock { _ = $0.insert(uid) } }
+    func remove(_ uid: UInt32) { uids.withLock { _ = $0.remove(uid) } }
 }
