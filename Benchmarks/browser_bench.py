@@ -1,8 +1,8 @@
 """Measures `openenv serve browser` on this machine (docs/benchmarks.md, "Browser"):
 
 - session start: connect + reset(click-test) on a new session, p50/p99;
-- one click + observation on click-button (a wrong button, so the episode goes on... no:
-  each step is reset+click on a fresh episode, the click timed alone), p50/p99;
+- one click + observation: click-test's button on a fresh episode each time, the step
+  alone timed (action, settle, reward read, accessibility tree, pruned HTML), p50/p99;
 - RSS per concurrent session: the server plus every process of the browser uid, with N
   sessions each holding a reset page, minus the same with none, divided by N;
 - concurrency: N sessions stepping `noop(0)` then reading the observation in a loop; the

@@ -157,7 +157,7 @@ function miniwobUtterance() {
 // The page's own reward state (core.js), or null when this is not a MiniWoB page.
 function miniwobState() {
   if (typeof core === 'undefined' || typeof WOB_DONE_GLOBAL === 'undefined') return null;
-  return {reward: WOB_REWARD_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON === null ? null : String(WOB_REWARD_REASON),
+  return {reward: WOB_REWARD_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON == null ? null : String(WOB_REWARD_REASON),
           done: !!WOB_DONE_GLOBAL, episode: WOB_EPISODE_ID};
 }
 
