@@ -46,9 +46,9 @@ final class ChromiumProcess: Sendable {
             defer { close(log); close(null) }
             var limits = SandboxLimits()
             limits.cpuSecondsPerProcess = Int(Int32.max)
-            limits.memoryBytes = Int.max  // address space: V8 and PartitionAlloc reserve terabytes
-            limits.processes = 16_384     // threads of the uid: tens per renderer
-            limits.openFiles = 65_536
+            limits.memoryBytes = Int(Int64.max / 2)  // address space: V8 and PartitionAlloc reserve terabytes
+            limits.processes = 8192      // threads of the uid: tens per renderer
+            limits.openFiles = 4096
             limits.fileSizeBytes = 1 << 30
             let request = SpawnedProcess.Request(
                 executable: configuration.chromiumPath, arguments: arguments(configuration, profile: profile, proxyLocked: proxyLocked),
