@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "OpenEnvCore", swiftSettings: fastAsync),
@@ -57,6 +59,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // /metrics: swift-metrics' API over a swift-prometheus registry (both light:
+                // swift-atomics is their only other dependency).
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: fastAsync
         ),
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "OpenEnvChatClient",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -97,10 +103,12 @@ let package = Package(
         // Apache Parquet in Swift; gzip and zstd pages use the system's zlib and libzstd,
         // loaded at run time, so no target needs a C header or a -dev package.
         .target(name: "OpenEnvParquet", dependencies: ["OpenEnvCore"]),
+        // The one shared HTTPClient (fail-fast connections, no redirects) of every module that speaks HTTP.
+        .target(name: "OpenEnvHTTP", dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .target(
             name: "OpenEnvTasks",
             dependencies: [
-                "OpenEnvCore", "OpenEnvParquet",
+                "OpenEnvCore", "OpenEnvParquet", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -109,7 +117,7 @@ let package = Package(
         .target(
             name: "OpenEnvBridge",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,7 +126,9 @@ let package = Package(
             ]
         ),
         .target(name: "CSandboxSpawn"),
-        .target(name: "OpenEnvSandbox", dependencies: ["CSandboxSpawn", "OpenEnvCore"]),
+        .target(
+            name: "OpenEnvSandbox",
+            dependencies: ["CSandboxSpawn", "OpenEnvCore", .product(name: "CoreMetrics", package: "swift-metrics")]),
         .executableTarget(name: "openenv-sandbox-bench", dependencies: ["OpenEnvSandbox", "OpenEnvCoding", "OpenEnvCore"]),
         .target(name: "OpenEnvRollouts", dependencies: ["OpenEnvCore", "OpenEnvClient", "OpenEnvAgents"]),
         .target(name: "OpenEnvAgents", dependencies: ["OpenEnvCore", "OpenEnvChatClient"]),
@@ -144,7 +154,7 @@ let package = Package(
         .target(
             name: "OpenEnvClient",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -179,7 +189,7 @@ let package = Package(
         .target(
             name: "OpenEnvCLI",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation", "OpenEnvHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,8 +200,9 @@ let package = Package(
         .target(
             name: "OpenEnvValidation",
             dependencies: [
-                "OpenEnvCore",
+                "OpenEnvCore", "OpenEnvHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,6 +4,9 @@ public struct BenchTarget: Sendable, Equatable {
     public var port: Int
     /// Path prefix before `/ws`, `/reset`… (usually empty).
     public var basePath: String
+    /// Sent as `Authorization: Bearer <token>` on every request and WebSocket upgrade, for
+    /// servers started with `--auth-token-file`.
+    public var bearerToken: String?
 
     /// Parses `http://HOST:PORT[/prefix]` (or `ws://…`). Only loopback hosts are accepted:
     /// the benchmark is a load generator and must never point at another machine.

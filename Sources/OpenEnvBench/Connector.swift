@@ -66,6 +66,7 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
         var headers = HTTPHeaders()
         headers.add(name: "host", value: "\(target.host):\(target.port)")
         headers.add(name: "content-length", value: "0")
+        if let token = target.bearerToken { headers.add(name: "authorization", value: "Bearer \(token)") }
         context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         context.fireChannelActive()

@@ -19,9 +19,8 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     private var phase = Phase.resetting
     private var status: HTTPResponseStatus = .ok
     private var sentAt: UInt64 = 0
-    private var outcome = ConnectionOutcome()
+    private var recorder: OutcomeRecorder
     private var context: ChannelHandlerContext?
-    private var reported = false
 
     /// With `sessionID`, reset and steps address that HTTP-created session (swift-openenv's
     /// stateful HTTP); without, they are the reference's stateless calls.
@@ -38,7 +37,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         self.steps = steps
         self.warmup = warmup
         self.coordinator = coordinator
-        outcome.latencies.reserveCapacity(steps)
+        recorder = OutcomeRecorder(coordinator: coordinator, steps: steps)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -51,6 +50,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         headers.add(name: "host", value: "\(target.host):\(target.port)")
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(body.count))
+        if let token = target.bearerToken { headers.add(name: "authorization", value: "Bearer \(token)") }
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         sentAt = NIODeadline.now().uptimeNanoseconds
@@ -63,8 +63,8 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head): status = head.status
         case .body(let body):
-            if status != .ok, outcome.errorSample == nil {
-                outcome.errorSample = "HTTP \(status.code): " + (body.getString(at: body.readerIndex, length: min(300, body.readableBytes)) ?? "")
+            if status != .ok, recorder.outcome.errorSample == nil {
+                recorder.outcome.errorSample = "HTTP \(status.code): " + (body.getString(at: body.readerIndex, length: min(300, body.readableBytes)) ?? "")
             }
         case .end: responseEnded(context: context)
         }
@@ -74,14 +74,14 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         let failed = status != .ok
         switch phase {
         case .resetting:
-            if failed { outcome.errors += 1; finish(context: context); return }
+            if failed { recorder.recordError(nil); finish(context: context); return }
             if warmup > 0 { phase = .warming(warmup); post("/step", stepBody, context: context) } else { becomeReady(context: context) }
         case .warming(let left):
-            if failed { outcome.errors += 1 }
+            if failed { recorder.recordError(nil) }
             if left > 1 { phase = .warming(left - 1); post("/step", stepBody, context: context) } else { becomeReady(context: context) }
         case .measuring(let left):
-            outcome.latencies.append(NIODeadline.now().uptimeNanoseconds &- sentAt)
-            if failed { outcome.errors += 1 }
+            recorder.outcome.latencies.append(NIODeadline.now().uptimeNanoseconds &- sentAt)
+            if failed { recorder.recordError(nil) }
             coordinator.stepDone()
             if left > 1 { phase = .measuring(left - 1); post("/step", stepBody, context: context) } else { finish(context: context) }
         case .waiting, .finished: break
@@ -102,27 +102,21 @@ final class HTTPLoadHandler: ChannelInboundHandler {
 
     private func finish(context: ChannelHandlerContext) {
         phase = .finished
-        report()
+        recorder.report()
         context.close(promise: nil)
     }
 
-    private func report() {
-        guard !reported else { return }
-        reported = true
-        coordinator.finished(outcome)
+    private var isFinished: Bool {
+        if case .finished = phase { true } else { false }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !reported, case .finished = phase {} else if !reported {
-            outcome.errors += 1
-            if outcome.errorSample == nil { outcome.errorSample = "connection closed by the server" }
-        }
-        report()
+        recorder.channelClosed(finished: isFinished)
         self.context = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !reported { outcome.errors += 1; if outcome.errorSample == nil { outcome.errorSample = "\(error)" } }
+        recorder.caught(error)
         context.close(promise: nil)
     }
 }

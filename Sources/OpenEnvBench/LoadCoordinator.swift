@@ -9,6 +9,43 @@ struct ConnectionOutcome: Sendable {
     var refused = false
 }
 
+/// A connection's outcome on its way to the coordinator: the error bookkeeping and the single
+/// report shared by the HTTP and the WebSocket load handler. Used on the connection's event loop.
+struct OutcomeRecorder {
+    var outcome = ConnectionOutcome()
+    private var reported = false
+    private let coordinator: LoadCoordinator
+
+    init(coordinator: LoadCoordinator, steps: Int) {
+        self.coordinator = coordinator
+        outcome.latencies.reserveCapacity(steps)
+    }
+
+    /// Counts one error; the first error's text is kept as the run's sample.
+    mutating func recordError(_ sample: @autoclosure () -> String?) {
+        outcome.errors += 1
+        if outcome.errorSample == nil { outcome.errorSample = sample() }
+    }
+
+    /// Hands the outcome to the coordinator once; later calls do nothing.
+    mutating func report() {
+        guard !reported else { return }
+        reported = true
+        coordinator.finished(outcome)
+    }
+
+    /// The channel went inactive. A connection that had not finished its run lost it: one error.
+    mutating func channelClosed(finished: Bool) {
+        if !finished, !reported { recordError("connection closed by the server") }
+        report()
+    }
+
+    /// An error reached the end of the pipeline; it counts unless the outcome is already reported.
+    mutating func caught(_ error: any Error) {
+        if !reported { recordError("\(error)") }
+    }
+}
+
 /// Gathers the connections of one run: waits until all are ready, starts them together,
 /// and collects their outcomes. Connections call in from their event loops.
 final class LoadCoordinator: Sendable {

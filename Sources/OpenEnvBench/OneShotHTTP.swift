@@ -20,6 +20,7 @@ enum OneShotHTTP {
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(body.count))
         headers.add(name: "connection", value: "close")
+        if let token = target.bearerToken { headers.add(name: "authorization", value: "Bearer \(token)") }
         var buffer = channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: target.basePath + path, headers: headers)), promise: nil)

@@ -19,9 +19,8 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
     private let coordinator: LoadCoordinator
     private var phase = Phase.resetting
     private var sentAt: UInt64 = 0
-    private var outcome = ConnectionOutcome()
+    private var recorder: OutcomeRecorder
     private var context: ChannelHandlerContext?
-    private var reported = false
 
     static let resetFrame = Array(#"{"type":"reset","data":{}}"#.utf8)
     static let closeFrame = Array(#"{"type":"close"}"#.utf8)
@@ -32,7 +31,7 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
         self.warmup = warmup
         self.hold = hold
         self.coordinator = coordinator
-        outcome.latencies.reserveCapacity(steps)
+        recorder = OutcomeRecorder(coordinator: coordinator, steps: steps)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -71,15 +70,14 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
     }
 
     private func recordError(_ payload: ByteBuffer) {
-        outcome.errors += 1
-        if outcome.errorSample == nil { outcome.errorSample = payload.getString(at: payload.readerIndex, length: min(payload.readableBytes, 300)) }
+        recorder.recordError(payload.getString(at: payload.readerIndex, length: min(payload.readableBytes, 300)))
     }
 
     private func reply(_ payload: ByteBuffer, context: ChannelHandlerContext) {
         switch phase {
         case .resetting:
             if isError(payload) {
-                outcome.refused = payload.getString(at: payload.readerIndex, length: payload.readableBytes)?.contains("CAPACITY_REACHED") ?? false
+                recorder.outcome.refused = payload.getString(at: payload.readerIndex, length: payload.readableBytes)?.contains("CAPACITY_REACHED") ?? false
                 recordError(payload)
                 finish(context: context)
                 return
@@ -99,7 +97,7 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
                 becomeReady(context: context)
             }
         case .measuring(let left):
-            outcome.latencies.append(NIODeadline.now().uptimeNanoseconds &- sentAt)
+            recorder.outcome.latencies.append(NIODeadline.now().uptimeNanoseconds &- sentAt)
             if isError(payload) { recordError(payload) }
             coordinator.stepDone()
             if left > 1 {
@@ -147,7 +145,7 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
         data.write(webSocketErrorCode: .normalClosure)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)), promise: nil)
         phase = .finished
-        report()
+        recorder.report()
     }
 
     /// Closes from outside (hold mode's end).
@@ -163,31 +161,22 @@ final class WebSocketLoadHandler: ChannelInboundHandler {
 
     private func finish(context: ChannelHandlerContext) {
         phase = .finished
-        report()
+        recorder.report()
         context.close(promise: nil)
     }
 
-    private func report() {
-        guard !reported else { return }
-        reported = true
-        coordinator.finished(outcome)
+    private var isFinished: Bool {
+        if case .finished = phase { true } else { false }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .finished = phase {} else if !reported {
-            outcome.errors += 1
-            if outcome.errorSample == nil { outcome.errorSample = "connection closed by the server" }
-        }
+        recorder.channelClosed(finished: isFinished)
         phase = .finished
-        report()
         self.context = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !reported {
-            outcome.errors += 1
-            if outcome.errorSample == nil { outcome.errorSample = "\(error)" }
-        }
+        recorder.caught(error)
         context.close(promise: nil)
     }
 }

@@ -4,7 +4,9 @@ import OpenEnvCore
 /// checked, and how its results become ``ToolResult``s.
 struct BridgedTool: Sendable {
     let descriptor: ToolDescriptor
-    private let validator: ArgumentValidator
+    /// The input schema as a pre-check (pydantic's texts, lenient: the server has the last
+    /// word); `nil` for a schema that is not an object or a boolean, which checks nothing.
+    private let validator: JSONSchemaValidator?
 
     /// Reads one entry of MCP's `tools/list` answer; `nil` when it has no name.
     init?(_ tool: JSONValue) {
@@ -14,17 +16,19 @@ struct BridgedTool: Sendable {
             name: name, description: fields["description"]?.stringValue ?? "", inputSchema: inputSchema,
             outputSchema: fields["outputSchema"] ?? .null, title: fields["title"]?.stringValue,
             annotations: fields["annotations"] ?? .null, meta: fields["_meta"] ?? .null)
-        validator = ArgumentValidator(schema: inputSchema)
+        validator = try? JSONSchemaValidator(schema: inputSchema, options: .precheck)
     }
 
     var name: String { descriptor.name }
 
-    /// - Throws: `invalid_args` naming every problem the input schema finds.
+    /// Checks arguments before they are sent, so that arguments the schema rejects fail with
+    /// a precise message instead of whatever the server makes of them. Only what the schema
+    /// certainly rejects fails (``JSONSchemaValidator/Options/precheck``).
+    /// - Throws: `invalid_args` naming every problem the input schema finds, each at its
+    ///   location (`files.0.path: Field required`).
     func validate(_ arguments: JSONObject) throws(ToolError) {
-        let problems = validator.problems(arguments)
-        guard problems.isEmpty else {
-            throw ToolError(.invalidArgs, "Invalid arguments for tool '\(name)': \(problems.joined(separator: "; "))")
-        }
+        guard let issues = validator?.validate(.object(arguments)), !issues.isEmpty else { return }
+        throw ToolError(.invalidArgs, "Invalid arguments for tool '\(name)': \(issues.map(\.dottedDescription).joined(separator: "; "))")
     }
 
     /// Maps MCP's `CallToolResult` to a ``ToolResult``.

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 
 /// MCP over Streamable HTTP (protocol 2025-06-18): each message is a POST of one JSON-RPC
 /// message to the endpoint, answered with `application/json` or a `text/event-stream`
@@ -21,15 +22,6 @@ actor HTTPTransport: MCPTransport {
     private var protocolVersion: String?
     private var nextID = 1
     private var endReason: String?
-
-    /// Shared by every bridge session, for the life of the process. A refused connection
-    /// fails the request at once (AsyncHTTPClient would otherwise retry it until the
-    /// deadline); no redirects.
-    private static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     init(url: String, maxMessageSize: Int, logger: Logger) {
         self.url = url
@@ -83,7 +75,7 @@ actor HTTPTransport: MCPTransport {
         request.method = .DELETE
         request.headers.add(name: "mcp-session-id", value: sessionID)
         do {
-            let response = try await Self.client.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.openEnv.execute(request, timeout: .seconds(5))
             _ = try await response.body.collect(upTo: 64 * 1024)
         } catch {
             logger.debug("deleting the MCP session failed", metadata: ["error": "\(error)"])
@@ -107,7 +99,7 @@ actor HTTPTransport: MCPTransport {
         if let sessionID { request.headers.add(name: "mcp-session-id", value: sessionID) }
         if let protocolVersion { request.headers.add(name: "mcp-protocol-version", value: protocolVersion) }
         request.body = .bytes(ByteBuffer(bytes: JSONWriter().bytes(message)))
-        let response = try await Self.client.execute(request, timeout: TimeAmount(timeout + .seconds(1)))
+        let response = try await HTTPClient.openEnv.execute(request, timeout: TimeAmount(timeout + .seconds(1)))
         let status = response.status.code
         if status == 404, sessionID != nil {
             let reason = "the MCP server ended the session (HTTP 404)"

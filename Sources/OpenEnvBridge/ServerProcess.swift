@@ -60,60 +60,53 @@ actor ServerProcess {
         let exit = Latch()
         let processID: Int32
         do {
-            processID = try await withCheckedThrowingContinuation { (launched: CheckedContinuation<Int32, any Error>) in
-                Task {
-                    var running = false
-                    do {
-                        let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) {
-                            execution in
-                            running = true
-                            let pid = execution.processIdentifier.value
-                            launched.resume(returning: pid)
-                            var log = logger
-                            log[metadataKey: "pid"] = "\(pid)"
-                            let writer = execution.standardInputWriter
-                            let writing = Task {
-                                for await bytes in outgoing {
-                                    do { _ = try await writer.write(bytes) } catch { break }
-                                }
-                                try? await writer.finish()
-                            }
-                            let errorsDrained = Latch()
-                            Task { [log] in
-                                var lines = LineFramer(maxLength: Self.maxLogLineLength)
-                                do {
-                                    for try await buffer in execution.standardError {
-                                        for frame in buffer.withUnsafeBytes({ lines.append($0) }) { Self.log(frame, to: log) }
-                                    }
-                                } catch {
-                                    log.debug("standard error ended: \(error)")
-                                }
-                                await errorsDrained.open()
-                            }
-                            var framer = LineFramer(maxLength: maxLineLength)
-                            do {
-                                for try await buffer in execution.standardOutput {
-                                    for frame in buffer.withUnsafeBytes({ framer.append($0) }) { eventSink.yield(.frame(frame)) }
-                                }
-                            } catch {
-                                log.warning("reading standard output failed: \(error)")
-                            }
-                            // Standard output is closed: the server is gone, or no longer speaks.
-                            _ = kill(-pid, SIGKILL)
-                            input.finish()
-                            writing.cancel()
-                            // Only a process that left the group (setsid) can still hold standard error.
-                            if await !errorsDrained.wait(upTo: .seconds(1)) {
-                                log.warning("standard error is still open after the server's process group was killed")
-                            }
+            processID = try await BackgroundProcess.launch { started in
+                let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
+                    let pid = execution.processIdentifier.value
+                    started(pid)
+                    var log = logger
+                    log[metadataKey: "pid"] = "\(pid)"
+                    let writer = execution.standardInputWriter
+                    let writing = Task {
+                        for await bytes in outgoing {
+                            do { _ = try await writer.write(bytes) } catch { break }
                         }
-                        eventSink.yield(.exited("\(result.terminationStatus)"))
-                    } catch {
-                        if running { eventSink.yield(.exited("monitoring failed: \(error)")) } else { launched.resume(throwing: error) }
+                        try? await writer.finish()
                     }
-                    await exit.open()
-                    eventSink.finish()
+                    let errorsDrained = Latch()
+                    Task { [log] in
+                        var lines = LineFramer(maxLength: Self.maxLogLineLength)
+                        do {
+                            for try await buffer in execution.standardError {
+                                for frame in buffer.withUnsafeBytes({ lines.append($0) }) { Self.log(frame, to: log) }
+                            }
+                        } catch {
+                            log.debug("standard error ended: \(error)")
+                        }
+                        await errorsDrained.open()
+                    }
+                    var framer = LineFramer(maxLength: maxLineLength)
+                    do {
+                        for try await buffer in execution.standardOutput {
+                            for frame in buffer.withUnsafeBytes({ framer.append($0) }) { eventSink.yield(.frame(frame)) }
+                        }
+                    } catch {
+                        log.warning("reading standard output failed: \(error)")
+                    }
+                    // Standard output is closed: the server is gone, or no longer speaks.
+                    _ = kill(-pid, SIGKILL)
+                    input.finish()
+                    writing.cancel()
+                    // Only a process that left the group (setsid) can still hold standard error.
+                    if await !errorsDrained.wait(upTo: .seconds(1)) {
+                        log.warning("standard error is still open after the server's process group was killed")
+                    }
                 }
+                return "\(result.terminationStatus)"
+            } ended: { termination in
+                eventSink.yield(.exited(termination))
+                await exit.open()
+                eventSink.finish()
             }
         } catch {
             throw .unavailable("cannot start \(command.joined(separator: " ")): \(error)")

@@ -43,6 +43,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as one JSON object instead of text.")
     var json = false
 
+    @OptionGroup var token: ClientTokenOption
+
     /// Rewrites the current terminal line on standard error.
     @Sendable static func showProgress(_ line: String) {
         FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
@@ -59,8 +61,9 @@ struct BenchCommand: AsyncParsableCommand {
         } else {
             parsedAction = nil
         }
-        let target: BenchTarget
+        var target: BenchTarget
         do { target = try BenchTarget(url: url) } catch { throw ValidationError(error.description) }
+        target.bearerToken = token.resolved()
         var configuration = BenchConfiguration(
             target: target, mode: mode, concurrency: concurrency, steps: steps, warmup: warmup, action: parsedAction,
             serverPID: serverPID, maxSeconds: maxSeconds)

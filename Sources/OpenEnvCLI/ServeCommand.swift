@@ -59,11 +59,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel = LogLevelArgument(.info)
 
+    @Option(help: "Log lines as text, or as one JSON object per line (time, level, message, session, environment, fields).")
+    var logFormat = LogFormat.text
+
+    @OptionGroup(title: "Access and metrics")
+    var access: ServerAccessOptions
+
     @Option(help: "mcp-bridge: the Streamable HTTP endpoint of the MCP server to bridge, instead of a command after --.")
     var mcpUrl: String?
 
     @Option(help: "mcp-bridge: seconds a tool call on the bridged server may take before it fails with a timeout error (default 30).")
     var toolTimeout: Double?
+
+    @Option(help: "openspiel: the game (catch, tic_tac_toe, connect_four, kuhn_poker, cliff_walking; default catch).")
+    var game: String?
+
+    @Option(help: ArgumentHelp("openspiel: the game's parameters, a JSON object ('{\"rows\": 8, \"columns\": 6}' for catch).", valueName: "json"))
+    var gameParams: String?
+
+    @Option(help: "openspiel: the player the agent controls (default 0).")
+    var agentPlayer: String?
+
+    @Option(help: "openspiel: how the other players move: random, first, last or middle legal action (default random).")
+    var opponentPolicy: String?
 
     @Option(help: "browser: an origin (scheme://host[:port]) pages may load from besides the task server; repeatable. Default: none, no network.")
     var allowOrigin: [String] = []
@@ -86,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let stepThreads, stepThreads < 1 { throw ValidationError("--step-threads must be at least 1") }
         if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
+        _ = try access.tokens()
     }
 
     /// `--mode`, else `$OPENENV_MODE` (checked here, with the same message as the option),
@@ -101,6 +120,10 @@ struct ServeCommand: AsyncParsableCommand {
         var values: [(name: String, value: String)] = []
         if let mcpUrl { values.append(("--mcp-url", mcpUrl)) }
         if let toolTimeout { values.append(("--tool-timeout", "\(toolTimeout)")) }
+        if let game { values.append(("--game", game)) }
+        if let gameParams { values.append(("--game-params", gameParams)) }
+        if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
+        if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
         for origin in allowOrigin { values.append(("--allow-origin", origin)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
@@ -113,10 +136,19 @@ struct ServeCommand: AsyncParsableCommand {
         let entry = try OpenEnvCommandLine.context.environment(named: environment)
         try await entry.preflight?()
         let level = logLevel.level
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let factory = try await entry.configure(environmentOptions)
         var settings = ServerConfiguration(
@@ -127,14 +159,22 @@ struct ServeCommand: AsyncParsableCommand {
         settings.drainTimeout = Self.duration(drainTimeout)!
         settings.stepThreads = stepThreads
         settings.requestTimeout = Self.duration(requestTimeout)!
+        try access.apply(to: &settings)
+        // Code that records through the global swift-metrics system (the sandbox) lands in
+        // the same registry as the server's own metrics.
+        settings.metrics?.bootstrapMetricsSystem()
         let configuration = settings
-        let server = OpenEnvServer(factory: factory, configuration: configuration, logger: Logger(label: "openenv"))
+        var logger = Logger(label: "openenv")
+        logger[metadataKey: "environment"] = "\(entry.name)"
+        let server = OpenEnvServer(factory: factory, configuration: configuration, logger: logger)
         let name = entry.name
         let host = self.host
         let limit = maxSessions ?? factory.info.defaultMaxSessions
+        // Token names only, never tokens.
+        let auth = configuration.accessTokens.map { " auth=bearer tokens=\($0.names.joined(separator: ","))" } ?? ""
         try await server.run { port in
             FileHandle.standardError.write(Data(
-                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\n".utf8))
+                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\n".utf8))
         }
     }
 }

@@ -60,6 +60,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Flag(help: "Select package mode explicitly (the reference's flag); it cannot be combined with a URL.")
     var local = false
 
+    @OptionGroup var token: ClientTokenOption
+
     func validate() throws {
         guard timeout >= 0.1 else { throw ValidationError("--timeout must be at least 0.1") }
         if let maxSessions, maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
@@ -89,6 +91,7 @@ struct ValidateCommand: AsyncParsableCommand {
         options.maxSessions = maxSessions
         options.budget = budget
         options.seed = seed
+        options.headers = token.headers()
         if skipBuild { options.skipRuntime = "--skip-build: build-dependent runtime checks skipped" }
 
         let reportJSON: JSONValue

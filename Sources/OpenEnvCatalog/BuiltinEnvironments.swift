@@ -14,6 +14,7 @@ public enum BuiltinEnvironments {
     public static let all: [EnvironmentEntry] = [
         EchoEnvironment.entry,
         GridEnvironment.entry,
+        OpenSpielEnvironment.entry,
         QAEnvironment.entry,
         CodingEnvironment.entry,
         TerminalEnvironment.entry,

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 
 /// One HTTP endpoint that takes a JSON POST and answers JSON, called under a
 /// ``RequestPolicy``: a deadline per attempt, retries with backoff for transient
@@ -72,7 +73,7 @@ package struct JSONEndpoint: Sendable {
         let timeout = policy.timeout
         do {
             return try await withDeadline(timeout, {
-                let response = try await endpointHTTP.execute(prepared, timeout: TimeAmount(timeout))
+                let response = try await HTTPClient.openEnv.execute(prepared, timeout: TimeAmount(timeout))
                 let body = try await response.body.collect(upTo: Self.maxReplyBytes)
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
                 return Reply(status: Int(response.status.code), body: Array(buffer: body), retryAfter: retryAfter)
@@ -106,12 +107,3 @@ package struct JSONEndpoint: Sendable {
 }
 
 
-/// The HTTP client of every scoring endpoint. It lives as long as the process; a refused
-/// connection fails the attempt at once (the ``RequestPolicy`` decides on retries), and
-/// redirects are not followed.
-let endpointHTTP: HTTPClient = {
-    var configuration = HTTPClient.Configuration(
-        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
-    configuration.connectionPool.retryConnectionEstablishment = false
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()

@@ -15,6 +15,8 @@ public struct CollectConfiguration: Sendable {
     public var output: String
     /// Add a `messages` rendering (chat with tool calls) for MCP environments.
     public var chatMessages: Bool
+    /// How the clients connect: headers (a bearer token), TLS, timeouts.
+    public var client = ClientConfiguration()
 
     public init(baseURL: String, episodes: Int, concurrency: Int, maxSteps: Int, seed: Int?, output: String, chatMessages: Bool = true) {
         self.baseURL = baseURL
@@ -63,14 +65,14 @@ public enum Collector {
     ) async throws -> CollectSummary {
         let done = try finishedEpisodeIDs(in: configuration.output)
         let pending = (0..<configuration.episodes).filter { !done.contains(episodeID($0)) }
-        let description = try await describe(configuration.baseURL)
+        let description = try await describe(configuration.baseURL, client: configuration.client)
         let writer = try RecordWriter(path: configuration.output)
         let plans = pending.map { index in EpisodePlan(episodeID: episodeID(index), seed: configuration.seed.map { $0 + index }) }
         let chatMessages = configuration.chatMessages && description.isMCP
         let started = ContinuousClock.now
         let records = try await EpisodeWorkers.run(
-            plans, baseURL: configuration.baseURL, concurrency: configuration.concurrency, maxSteps: configuration.maxSteps,
-            environment: description, policy: makePolicy
+            plans, baseURL: configuration.baseURL, client: configuration.client, concurrency: configuration.concurrency,
+            maxSteps: configuration.maxSteps, environment: description, policy: makePolicy
         ) { episode, finished in
             try await writer.append(episode.record.json(chatMessages: chatMessages))
             progress?(finished, pending.count)
@@ -89,11 +91,11 @@ public enum Collector {
     }
 
     /// The environment's action schema and, for MCP environments, its tools.
-    static func describe(_ baseURL: String) async throws -> EnvironmentDescription {
-        let schema = try await EnvironmentSchema.fetch(from: try ServerAddress(baseURL))
+    static func describe(_ baseURL: String, client: ClientConfiguration) async throws -> EnvironmentDescription {
+        let schema = try await EnvironmentSchema.fetch(from: try ServerAddress(baseURL), configuration: client)
         var description = EnvironmentDescription(actionSchema: schema.action, tools: [])
         if description.isMCP {
-            let tools = try await MCPToolClient.connect(to: baseURL)
+            let tools = try await MCPToolClient.connect(to: baseURL, configuration: client)
             defer { Task { await tools.close() } }
             description.tools = try await tools.listTools()
         }

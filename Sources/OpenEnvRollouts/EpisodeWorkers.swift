@@ -15,7 +15,7 @@ enum EpisodeWorkers {
     /// worker) after each episode with the episode and how many have finished so far; an
     /// error it throws stops the run.
     static func run(
-        _ plans: [EpisodePlan], baseURL: String, concurrency: Int, maxSteps: Int,
+        _ plans: [EpisodePlan], baseURL: String, client connection: ClientConfiguration = ClientConfiguration(), concurrency: Int, maxSteps: Int,
         environment: EnvironmentDescription, policy makePolicy: @escaping PolicyFactory,
         finished: @escaping @Sendable (FinishedEpisode, Int) async throws -> Void
     ) async throws -> [FinishedEpisode] {
@@ -24,7 +24,7 @@ enum EpisodeWorkers {
             for worker in 0..<max(1, min(concurrency, plans.count)) {
                 group.addTask {
                     let policy = try await makePolicy(environment, worker)
-                    let client = try await GenericEnvClient.connect(to: baseURL)
+                    let client = try await GenericEnvClient.connect(to: baseURL, configuration: connection)
                     var mine: [FinishedEpisode] = []
                     while let index = await queue.next() {
                         let record = await EpisodeRunner.run(plans[index], client: client, policy: policy, maxSteps: maxSteps)

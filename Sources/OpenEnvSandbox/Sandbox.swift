@@ -1,4 +1,5 @@
 import CSandboxSpawn
+import CoreMetrics
 import Foundation
 import OpenEnvCore
 
@@ -61,9 +62,17 @@ public actor Sandbox {
         _ command: [String], environment: [String: String] = [:], workReadOnly: Bool = false,
         startupTimeout: Duration = .seconds(20)
     ) async throws(SandboxError) -> JSONObject {
-        let ready = try await host.prepare()
-        return try await start(prepared: ready, command: command, environment: environment,
-                               workReadOnly: workReadOnly, startupTimeout: startupTimeout)
+        // Counted through the global swift-metrics system (a no-op unless the process
+        // bootstrapped one: `openenv serve` points it at the server's /metrics registry).
+        Counter(label: "openenv_sandbox_starts_total").increment()
+        do {
+            let ready = try await host.prepare()
+            return try await start(prepared: ready, command: command, environment: environment,
+                                   workReadOnly: workReadOnly, startupTimeout: startupTimeout)
+        } catch {
+            Counter(label: "openenv_sandbox_failures_total").increment()
+            throw error
+        }
     }
 
     func start(

@@ -82,6 +82,11 @@ public struct OpenEnvServer: Sendable {
     /// The routes of the plain HTTP side.
     func makeRouter(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) -> HTTPRouter {
         var router = HTTPRouter()
+        if let metrics = configuration.metrics {
+            router.get("/metrics") { _, _ in
+                HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
+            }
+        }
         InfoRoutes(registry: registry, factory: factory, configuration: configuration, dispatcher: dispatcher).register(on: &router)
         TaskRoutes(registry: registry).register(on: &router)
         if configuration.mode == .simulation {
@@ -98,9 +103,21 @@ private struct Listener: Service {
     let server: OpenEnvServer
     let onListening: @Sendable (Int) async -> Void
 
+    /// Who an upgrade request authenticates as: `.some(nil)` when no gate (or no token)
+    /// applies, `nil` when it is refused.
+    static func principal(of head: HTTPRequestHead, gate: AccessGate?) -> AccessPrincipal?? {
+        guard let gate else { return .some(nil) }
+        switch gate.authorize(path: head.uri, headers: head.headers, webSocket: true, record: false) {
+        case .allow(let principal): return .some(principal)
+        case .refuse: return nil
+        }
+    }
+
     func run() async throws {
         let configuration = server.configuration
         let stepPool = StepThreadPool(threads: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
+        let metrics = configuration.metrics
+        let gate = Optional(AccessGate(configuration: configuration, metrics: metrics, logger: server.logger)).flatMap { $0.isActive ? $0 : nil }
         let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger, stepPool: stepPool)
         let dispatcher = JSONRPCDispatcher(registry: registry, factory: server.factory)
         let router = server.makeRouter(registry: registry, dispatcher: dispatcher)
@@ -123,14 +140,19 @@ private struct Listener: Service {
                 let executor = executors.executor(for: channel.eventLoop)
                 let http = HTTPConnectionHandler(
                     router: router, bodyLimit: limit, executor: executor, largeBodyExecutor: stepPool,
-                    requestTimeout: TimeAmount(configuration.requestTimeout))
+                    requestTimeout: TimeAmount(configuration.requestTimeout), gate: gate, metrics: metrics)
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: limit * 2, automaticErrorHandling: false,  // WebSocketFrameValidator answers errors
                     shouldUpgrade: { channel, head in
-                        channel.eventLoop.makeSucceededFuture(WebSocketRoute.matching(head.uri, in: webSocketRoutes) != nil ? HTTPHeaders() : nil)
+                        // Without a valid token the upgrade is declined here, before any
+                        // endpoint or session exists; the HTTP handler then answers 401.
+                        guard WebSocketRoute.matching(head.uri, in: webSocketRoutes) != nil,
+                            Self.principal(of: head, gate: gate) != nil
+                        else { return channel.eventLoop.makeSucceededFuture(nil) }
+                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
                     },
                     upgradePipelineHandler: { channel, head in
-                        let request = HTTPRequest(head: head, body: [])
+                        let request = HTTPRequest(head: head, body: [], principal: Self.principal(of: head, gate: gate) ?? nil)
                         let route = WebSocketRoute.matching(head.uri, in: webSocketRoutes) ?? .session  // checked by shouldUpgrade
                         let endpoint = route.endpoint(for: request, registry: registry, dispatcher: dispatcher, configuration: configuration)
                         return channel.eventLoop.makeCompletedFuture {
@@ -138,7 +160,7 @@ private struct Listener: Service {
                                 WebSocketFrameValidator(maxMessageSize: limit * 2),
                                 WebSocketConnectionHandler(
                                     endpoint: endpoint, executor: executor, largeMessageExecutor: stepPool,
-                                    pingInterval: ping, pingTimeout: pingTimeout))
+                                    pingInterval: ping, pingTimeout: pingTimeout, metrics: metrics))
                         }
                     })
                 let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)

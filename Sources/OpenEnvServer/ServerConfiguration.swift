@@ -41,6 +41,19 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var stepThreads: Int?
     /// Benchmark floor only: `/ws` echoes every frame back, with no session or environment.
     public var echoFramesOnly = false
+    /// Bearer tokens every route but `/health` and `/ready` requires, each with its own
+    /// session limit (``AccessTokens``). `nil` (the default): no authentication, every
+    /// response exactly as without this setting.
+    public var accessTokens: AccessTokens?
+    /// Browser origins (`https://app.example`, or `*`) whose requests get CORS headers and
+    /// whose preflights are answered. Empty (the default): no CORS header is ever sent.
+    public var corsAllowedOrigins: [String] = []
+    /// Where `GET /metrics` reads from; `nil` (the default): no `/metrics` route and nothing
+    /// recorded.
+    public var metrics: ServerMetrics?
+    /// With ``accessTokens``, whether `/metrics` needs a token like every other route
+    /// (default) or is open like `/health`.
+    public var metricsRequireToken = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,

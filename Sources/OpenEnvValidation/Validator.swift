@@ -19,6 +19,9 @@ public struct ValidationOptions: Sendable {
     /// Package mode: skip the checks of a running server with this reason (`--skip-build`).
     public var skipRuntime: String?
 
+    /// Headers sent on every request and WebSocket handshake to the server, e.g.
+    /// `["Authorization": "Bearer <token>"]` for a server started with `--auth-token-file`.
+    public var headers: [String: String] = [:]
     public init(level: ValidationLevel) { self.level = level }
 }
 
@@ -31,7 +34,7 @@ public enum Validator {
     /// replaces the default runtime plan. Throws only for a malformed URL.
     public static func validate(url: String, options: ValidationOptions, declaration: ValidationDeclaration? = nil,
                                 plan: Result<RuntimePlan, PlanError>? = nil) async throws -> RunningEnvironmentReport {
-        let server = try ServerUnderTest(url: url, timeout: options.timeout)
+        let server = try ServerUnderTest(url: url, timeout: options.timeout, headers: options.headers)
         var report = RunningEnvironmentReport(target: server.baseURL, level: options.level)
         await EndpointChecks.run(server, into: &report)
         guard options.level >= .runtime else { return report }

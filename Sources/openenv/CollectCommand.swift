@@ -57,7 +57,10 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     private func configuration(_ url: String) -> CollectConfiguration {
-        CollectConfiguration(baseURL: url, episodes: episodes, concurrency: concurrency, maxSteps: policyOptions.maxSteps, seed: policyOptions.seed, output: out)
+        var configuration = CollectConfiguration(
+            baseURL: url, episodes: episodes, concurrency: concurrency, maxSteps: policyOptions.maxSteps, seed: policyOptions.seed, output: out)
+        configuration.client.headers = target.token.headers()
+        return configuration
     }
 
     @Sendable static func showProgress(_ done: Int, _ total: Int) {

@@ -67,9 +67,11 @@ struct EvalRunCommand: AsyncParsableCommand {
         let progress: (@Sendable (Int, Int) -> Void)? = isatty(2) == 1 ? CollectCommand.showProgress : nil
         var labels = policyOptions.recorded
         labels["env"] = target.env.map(JSONValue.string) ?? JSONValue.null
-        let configuration = EvalConfiguration(
+        var settings = EvalConfiguration(
             baseURL: "", split: split, samples: samples, tasks: TaskSubset(tasks)!, concurrency: concurrency,
             maxSteps: policyOptions.maxSteps, seed: policyOptions.seed, passThreshold: passThreshold, trajectories: trajectories, labels: labels)
+        settings.client.headers = target.token.headers()
+        let configuration = settings
         let results: EvalResults
         do {
             let inProcess = target.env != nil

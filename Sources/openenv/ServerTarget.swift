@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import OpenEnvCLI
 import OpenEnvCatalog
 import OpenEnvServer
 
@@ -11,6 +12,8 @@ struct ServerTarget: ParsableArguments {
 
     @Option(help: "Instead of --url: start this built-in environment in-process on a free port.")
     var env: String?
+
+    @OptionGroup var token: ClientTokenOption
 
     func validate() throws {
         guard (url == nil) != (env == nil) else { throw ValidationError("give exactly one of --url and --env") }

@@ -130,13 +130,15 @@ def test_stuck_peers_are_dropped_by_ping(start, pytestconfig):
         w = RawWS("127.0.0.1", server.port, answer_pings=False, rcvbuf=4096)
         w.request({"type": "reset", "data": {}})
         peers.append(w)
-    # half of them flood steps they never read (bounded: until the send buffer is full, 1 s)
+    # half of them flood steps they never read (bounded: until the send buffer is full, 1 s).
+    # sendall, not send: a partial send() followed by the next chunk would cut a frame in two
+    # and the server would rightly fail the connection for the garbage (1002), not for the ping.
     for w in peers[:6]:
         w.sock.settimeout(0.05)
         deadline = time.monotonic() + 1.0 / 6
         try:
             while time.monotonic() < deadline:
-                w.sock.send(text(STEP) * 50)
+                w.sock.sendall(text(STEP) * 50)
         except OSError:
             pass
     t_stuck = time.monotonic()

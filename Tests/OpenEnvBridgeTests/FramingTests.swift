@@ -40,48 +40,27 @@ import Testing
     }
 }
 
-@Suite struct ArgumentValidatorTests {
-    /// mcp-server-git's `git_log` schema (pydantic: titles, defaults, anyOf with null).
-    static let gitLog: JSONValue = [
-        "type": "object", "title": "GitLog", "required": ["repo_path"],
-        "properties": [
-            "repo_path": ["title": "Repo Path", "type": "string"],
-            "max_count": ["default": 10, "title": "Max Count", "type": "integer", "minimum": 1],
-            "start_timestamp": ["anyOf": [["type": "string"], ["type": "null"]], "default": nil],
-        ],
-    ]
-
-    @Test func acceptsWhatTheSchemaAllows() {
-        let validator = ArgumentValidator(schema: Self.gitLog)
-        #expect(validator.problems(["repo_path": "/r"]).isEmpty)
-        #expect(validator.problems(["repo_path": "/r", "max_count": 3.0, "start_timestamp": nil, "extra": true]).isEmpty)
+@Suite struct BridgedToolTests {
+    @Test func refusesArgumentsTheSchemaRejectsNamingEachProblem() throws {
+        let tool = try #require(BridgedTool([
+            "name": "git_log",
+            "inputSchema": [
+                "type": "object", "required": ["repo_path"],
+                "properties": ["repo_path": ["type": "string"], "max_count": ["type": "integer", "minimum": 1]],
+            ],
+        ]))
+        try tool.validate(["repo_path": "/r", "max_count": 3])
+        let error = #expect(throws: ToolError.self) { try tool.validate(["max_count": 0]) }
+        #expect(error?.errorType == .invalidArgs)
+        #expect(error?.message == "Invalid arguments for tool 'git_log': repo_path: Field required; max_count: Input should be greater than or equal to 1")
     }
 
-    @Test func namesEveryProblemWithItsLocation() {
-        let validator = ArgumentValidator(schema: Self.gitLog)
-        #expect(validator.problems([:]) == ["repo_path: Field required"])
-        #expect(validator.problems(["repo_path": 5, "max_count": 0, "start_timestamp": 3]) == [
-            "repo_path: Input should be a valid string",
-            "max_count: Input should be greater than or equal to 1",
-            "start_timestamp: Input should be a valid string or None",
-        ])
-        #expect(validator.problems(["repo_path": "/r", "max_count": 2.5]) == ["max_count: Input should be a valid integer"])
-    }
-
-    @Test func followsLocalReferencesAndClosedObjects() {
-        let schema: JSONValue = [
-            "type": "object", "additionalProperties": false,
-            "properties": ["files": ["type": "array", "minItems": 1, "items": ["$ref": "#/$defs/File"]]],
-            "$defs": ["File": ["type": "object", "required": ["path"], "properties": ["path": ["type": "string", "enum": ["a", "b"]]]]],
-        ]
-        let validator = ArgumentValidator(schema: schema)
-        #expect(validator.problems(["files": [["path": "a"]]]).isEmpty)
-        #expect(validator.problems(["files": [], "x": 1]) == ["files: List should have at least 1 item", "x: Extra inputs are not permitted"])
-        #expect(validator.problems(["files": [["path": "c"], [:]]]) == ["files.0.path: Input should be \"a\", \"b\"", "files.1.path: Field required"])
-    }
-
-    @Test func leavesUnknownKeywordsToTheServer() {
-        let validator = ArgumentValidator(schema: ["type": "object", "properties": ["s": ["type": "string", "pattern": "^x$", "format": "uri"]]])
-        #expect(validator.problems(["s": "anything"]).isEmpty)
+    @Test func aToolWithARemoteReferenceIsCheckedOnlyWhereItCanBe() throws {
+        let tool = try #require(BridgedTool([
+            "name": "t",
+            "inputSchema": ["type": "object", "properties": ["a": ["$ref": "https://example.org/a.json"], "b": ["type": "string"]]],
+        ]))
+        try tool.validate(["a": 1])
+        #expect(throws: ToolError.self) { try tool.validate(["b": 1]) }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 import OpenEnvValidation
 
 /// `openenv push`: a package as a Hugging Face Docker Space — the build context of
@@ -18,12 +19,6 @@ public struct SpacePublisher: Sendable {
     public var endpoint: String
     public var timeout: Duration = .seconds(30)
 
-    /// Fails a refused connection at once instead of retrying it until the deadline.
-    private static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false), timeout: .init(connect: .seconds(10)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     public init(repoID: String, endpoint: String? = nil) throws(PushError) {
         let parts = repoID.split(separator: "/", omittingEmptySubsequences: false)
@@ -141,6 +136,8 @@ public struct SpacePublisher: Sendable {
         try await send(method, path, token: token, body: JSONWriter().string(json), contentType: "application/json")
     }
 
+    /// Redirects are not followed (`HTTPClient.openEnv`): the token goes to the configured Hub
+    /// only, and a 3xx answer is reported as a refusal with its status.
     private func send(_ method: HTTPMethod, _ path: String, token: String, body: String, contentType: String) async throws(PushError) -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = method
@@ -148,7 +145,7 @@ public struct SpacePublisher: Sendable {
         request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
+            let response = try await HTTPClient.openEnv.execute(request, timeout: TimeAmount(timeout))
             let text = String(buffer: try await response.body.collect(upTo: 1024 * 1024))
             return (Int(response.status.code), text)
         } catch {

@@ -1,4 +1,5 @@
 import Logging
+import OpenEnvCore
 import Subprocess
 
 #if canImport(Glibc)
@@ -67,23 +68,17 @@ public actor LocalServerProcess: RunningServer {
         let (events, sink) = AsyncStream<Event>.makeStream()
         let processID: Int32
         do {
-            processID = try await withCheckedThrowingContinuation { (launched: CheckedContinuation<Int32, any Error>) in
-                Task {
-                    var running = false
-                    do {
-                        let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
-                            running = true
-                            launched.resume(returning: execution.processIdentifier.value)
-                            for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
-                                sink.yield(.line(line))
-                            }
-                        }
-                        sink.yield(.exited("\(result.terminationStatus)"))
-                    } catch {
-                        if running { sink.yield(.exited("monitoring failed: \(error)")) } else { launched.resume(throwing: error) }
+            processID = try await BackgroundProcess.launch { started in
+                let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
+                    started(execution.processIdentifier.value)
+                    for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
+                        sink.yield(.line(line))
                     }
-                    sink.finish()
                 }
+                return "\(result.terminationStatus)"
+            } ended: { termination in
+                sink.yield(.exited(termination))
+                sink.finish()
             }
         } catch {
             throw .launchFailed(command: command, reason: "\(error)")

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 
-/// JSON over HTTP to one server, on ``clientHTTP`` (which needs no
+/// JSON over HTTP to one server, on `HTTPClient.openEnv` (which needs no
 /// shutdown). Bodies are compact JSON; the configured headers and TLS settings go on
 /// every request; each request is bounded by `timeout`.
 struct HTTPJSONClient: Sendable {
@@ -43,7 +44,7 @@ struct HTTPJSONClient: Sendable {
         }
         let limit = timeout ?? configuration.replyTimeout
         do {
-            let response = try await clientHTTP.execute(request, timeout: TimeAmount(limit))
+            let response = try await HTTPClient.openEnv.execute(request, timeout: TimeAmount(limit))
             let body = try await response.body.collect(upTo: configuration.maxIncomingMessageSize)
             let bytes = body.readableBytesView
             let value: JSONValue

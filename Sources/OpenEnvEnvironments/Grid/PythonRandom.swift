@@ -18,7 +18,7 @@ struct PythonRandom {
         initByArray(key)
     }
 
-    private mutating func initGenrand(_ s: UInt32) {
+    mutating func initGenrand(_ s: UInt32) {
         mt[0] = s
         for i in 1..<624 {
             mt[i] = 1_812_433_253 &* (mt[i - 1] ^ (mt[i - 1] >> 30)) &+ UInt32(i)

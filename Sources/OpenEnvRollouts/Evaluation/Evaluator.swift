@@ -24,6 +24,8 @@ public struct EvalConfiguration: Sendable {
     public var chatMessages: Bool
     /// Added to the results' configuration (e.g. the policy and its command).
     public var labels: JSONObject
+    /// How the clients connect: headers (a bearer token), TLS, timeouts.
+    public var client = ClientConfiguration()
 
     public init(
         baseURL: String, split: String, samples: Int = 1, tasks: TaskSubset = .all, concurrency: Int = 4, maxSteps: Int = 100,
@@ -63,12 +65,12 @@ public enum Evaluator {
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> EvalResults {
         precondition(configuration.samples >= 1 && configuration.concurrency >= 1 && configuration.maxSteps >= 1)
-        let discovered = try await TaskDiscovery.discover(baseURL: configuration.baseURL, split: configuration.split)
+        let discovered = try await TaskDiscovery.discover(baseURL: configuration.baseURL, split: configuration.split, client: configuration.client)
         let indices = configuration.tasks.indices(count: discovered.count)
         guard !indices.isEmpty else {
             throw EvalError.noTasksSelected(split: configuration.split, selection: configuration.tasks.description, count: discovered.count)
         }
-        let description = try await Collector.describe(configuration.baseURL)
+        let description = try await Collector.describe(configuration.baseURL, client: configuration.client)
         let writer = try configuration.trajectories.map { try RecordWriter(path: $0, truncating: true) }
         var plans: [EpisodePlan] = []
         var slots: [String: (index: Int, sample: Int)] = [:]
@@ -84,8 +86,8 @@ public enum Evaluator {
         let date = Date()
         let started = ContinuousClock.now
         let episodes = try await EpisodeWorkers.run(
-            plans, baseURL: configuration.baseURL, concurrency: configuration.concurrency, maxSteps: configuration.maxSteps,
-            environment: description, policy: makePolicy
+            plans, baseURL: configuration.baseURL, client: configuration.client, concurrency: configuration.concurrency,
+            maxSteps: configuration.maxSteps, environment: description, policy: makePolicy
         ) { [plans, slots] episode, finished in
             if let writer, let slot = slots[episode.plan.episodeID], case .object(var line) = episode.record.json(chatMessages: chatMessages) {
                 line["split"] = .string(configuration.split)

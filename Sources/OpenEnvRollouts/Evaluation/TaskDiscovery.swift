@@ -15,9 +15,9 @@ public struct DiscoveredSplit: Sendable, Equatable {
 /// that say what the server lacks.
 public enum TaskDiscovery {
     /// The environment name and the task count of `split` on the server at `baseURL`.
-    public static func discover(baseURL: String, split: String) async throws -> DiscoveredSplit {
+    public static func discover(baseURL: String, split: String, client: ClientConfiguration = ClientConfiguration()) async throws -> DiscoveredSplit {
         let address = try ServerAddress(baseURL)
-        let tasks = TaskAPIClient(address: address)
+        let tasks = TaskAPIClient(address: address, configuration: client)
         let names: [String]
         do {
             names = try await tasks.environmentNames()

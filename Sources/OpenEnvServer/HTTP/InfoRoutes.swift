@@ -14,7 +14,7 @@ struct InfoRoutes: Sendable {
         router.add(.GET, "/openapi.json", .constant(.json(OpenAPIDocument.make(mode: configuration.mode, info: factory.info))))
         router.get("/ready") { _, _ in await ready() }
         router.post("/mcp") { request, _ in
-            HTTPResponse.json(await dispatcher.handle(raw: request.body, binding: .http, parseErrorDetail: false))
+            HTTPResponse.json(await dispatcher.handle(raw: request.body, binding: .http(request.principal), parseErrorDetail: false))
         }
     }
 

@@ -33,7 +33,7 @@ struct SimulationRoutes: Sendable {
         let sessionID = body["session_id"]?.stringValue
         body["session_id"] = nil
         let arguments = body
-        return await perform(sessionID: sessionID) { try await $0.reset(arguments).httpPayload }
+        return await perform(sessionID: sessionID, principal: request.principal, operation: .reset) { try await $0.reset(arguments).httpPayload }
     }
 
     private func step(_ request: HTTPRequest) async -> HTTPResponse {
@@ -47,21 +47,22 @@ struct SimulationRoutes: Sendable {
             + RequestBody.check(body, "request_id", .optionalString(maxLength: 255))
             + RequestBody.check(body, "session_id", .optionalString(maxLength: 255))
         guard issues.isEmpty, let action = body["action"] else { return .unprocessable(issues) }
-        return await perform(sessionID: body["session_id"]?.stringValue) { try await $0.step(action).httpPayload }
+        return await perform(sessionID: body["session_id"]?.stringValue, principal: request.principal, operation: .step) { try await $0.step(action).httpPayload }
     }
 
     private func state(_ request: HTTPRequest) async -> HTTPResponse {
         let sessionID = request.query["session_id"]
-        return await perform(sessionID: sessionID, countsAsActivity: false) { try await $0.state() }
+        return await perform(sessionID: sessionID, principal: request.principal, countsAsActivity: false) { try await $0.state() }
     }
 
     /// Runs `body` on the addressed session or on a fresh, single-use environment.
     private func perform(
-        sessionID: String?, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
+        sessionID: String?, principal: AccessPrincipal?, countsAsActivity: Bool = true, operation: CallOperation? = nil,
+        _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
     ) async -> HTTPResponse {
         do {
-            let target = sessionID.flatMap { $0.isEmpty ? nil : CallTarget.addressed($0) } ?? .temporary
-            return .json(try await registry.call(target, countsAsActivity: countsAsActivity, body))
+            let target = sessionID.flatMap { $0.isEmpty ? nil : CallTarget.addressed($0, principal) } ?? .temporary
+            return .json(try await registry.call(target, countsAsActivity: countsAsActivity, operation: operation, body))
         } catch let failure as ValidationFailure {
             return .unprocessable(failure.issues, includeURL: true)
         } catch let error as SessionError {

@@ -9,8 +9,14 @@ import OpenEnvCore
 struct JSONRPCDispatcher: Sendable {
     /// Where a request came from: plain HTTP, or a socket bound to a session.
     enum Binding: Sendable {
-        case http
+        /// Plain HTTP, with the request's token (sessions it creates count against it).
+        case http(AccessPrincipal?)
         case socket(Session)
+
+        /// The token of an HTTP request (a socket's session was checked when it opened).
+        var principal: AccessPrincipal? {
+            if case .http(let who) = self { who } else { nil }
+        }
     }
 
     let registry: SessionRegistry
@@ -99,7 +105,7 @@ struct JSONRPCDispatcher: Sendable {
 
     private func rpcError(_ id: JSONValue, _ error: SessionError) -> JSONValue {
         switch error {
-        case .capacityReached, .factoryFailed:
+        case .capacityReached, .quotaReached, .factoryFailed:
             return Self.error(id, -32000, error.description, data: .object(error.extraFields))
         case .unknownSession, .closed:
             return Self.error(id, -32602, error.description)
@@ -112,8 +118,10 @@ struct JSONRPCDispatcher: Sendable {
 
     private func createSession(id: JSONValue, binding: Binding) async -> JSONValue {
         if case .socket(let session) = binding { return Self.result(id, ["session_id": .string(session.id)]) }
+        var principal: AccessPrincipal?
+        if case .http(let who) = binding { principal = who }
         do {
-            let session = try await registry.create(owner: .http)
+            let session = try await registry.create(owner: .http, principal: principal)
             return Self.result(id, ["session_id": .string(session.id)])
         } catch {
             return rpcError(id, error)
@@ -128,7 +136,7 @@ struct JSONRPCDispatcher: Sendable {
             return Self.error(id, -32600, "Cannot close active WebSocket-managed session via MCP method")
         }
         let session: Session
-        do { session = try await registry.lookup(sid) } catch { return rpcError(id, error) }
+        do { session = try await registry.lookup(sid, as: binding.principal) } catch { return rpcError(id, error) }
         if case .webSocket = session.owner { return rpcError(id, .ownedByAnotherSocket(sid)) }
         if await session.attached != nil {
             await session.requestClose()
@@ -140,19 +148,19 @@ struct JSONRPCDispatcher: Sendable {
 
     /// Runs `body` on the session the request addresses, or on a temporary environment.
     private func withTarget(
-        id: JSONValue, params: JSONObject, binding: Binding,
+        id: JSONValue, params: JSONObject, binding: Binding, operation: CallOperation? = nil,
         _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue
     ) async -> JSONValue {
         let target: CallTarget
         if case .socket(let own) = binding {
             target = .bound(own)
         } else if case .string(let sid)? = params["session_id"], !sid.isEmpty {
-            target = .addressed(sid)
+            target = .addressed(sid, binding.principal)
         } else {
             target = .temporary
         }
         do {
-            return try await registry.call(target, body)
+            return try await registry.call(target, operation: operation, body)
         } catch let error as RPCFailure {
             return Self.error(id, error.code, error.message)
         } catch let error as SessionError {
@@ -187,7 +195,7 @@ struct JSONRPCDispatcher: Sendable {
         default: return Self.error(id, -32602, "Invalid params - 'arguments' must be an object")
         }
         let callArguments = arguments
-        return await withTarget(id: id, params: params, binding: binding) { environment in
+        return await withTarget(id: id, params: params, binding: binding, operation: .toolCall) { environment in
             guard let toolbox = await environment.toolbox?() else {
                 throw RPCFailure(code: -32603, message: "Environment does not support MCP")
             }

@@ -67,14 +67,14 @@ struct StreamableMCPEndpoint: Sendable {
             guard batch.count == 1, case .object(let object) = message else {
                 return .json(Self.error(.null, -32600, "Invalid Request: initialize must not be batched"), status: .badRequest)
             }
-            return await initialize(object)
+            return await initialize(object, principal: request.principal)
         }
         guard let sessionID = request.headers.first(name: "mcp-session-id"), !sessionID.isEmpty else {
             return .json(Self.error(.null, -32000, "Bad Request: Mcp-Session-Id header is required"), status: .badRequest)
         }
         let session: Session
         do {
-            session = try await registry.lookup(sessionID)
+            session = try await registry.lookup(sessionID, as: request.principal)
         } catch {
             return .json(Self.error(.null, -32001, "Session not found"), status: .notFound)
         }
@@ -95,10 +95,10 @@ struct StreamableMCPEndpoint: Sendable {
         guard let sessionID = request.headers.first(name: "mcp-session-id"), !sessionID.isEmpty else {
             return .json(Self.error(.null, -32000, "Bad Request: Mcp-Session-Id header is required"), status: .badRequest)
         }
-        guard let session = try? await registry.lookup(sessionID), session.owner == .http else {
+        guard let session = try? await registry.lookup(sessionID, as: request.principal), session.owner == .http else {
             return .json(Self.error(.null, -32001, "Session not found"), status: .notFound)
         }
-        await registry.destroy(session.id)
+        await registry.destroy(session.id, cause: .client)
         return HTTPResponse(status: .ok, contentType: "application/json", body: [])
     }
 
@@ -123,13 +123,13 @@ struct StreamableMCPEndpoint: Sendable {
 
     // MARK: Messages
 
-    private func initialize(_ request: JSONObject) async -> HTTPResponse {
+    private func initialize(_ request: JSONObject, principal: AccessPrincipal?) async -> HTTPResponse {
         let id = request["id"] ?? .null
         let requested = request["params"]?["protocolVersion"]?.stringValue
         let version = requested.flatMap { Self.protocolVersions.contains($0) ? $0 : nil } ?? "2025-06-18"
         let session: Session
         do {
-            session = try await registry.create(owner: .http)
+            session = try await registry.create(owner: .http, principal: principal)
         } catch {
             return .json(Self.error(id, -32000, error.description), status: .serviceUnavailable)
         }
@@ -169,7 +169,7 @@ struct StreamableMCPEndpoint: Sendable {
             guard case .string(let name)? = params["name"] else { return Self.error(id, -32602, "Invalid params: 'name' is required") }
             let arguments = params["arguments"]?.objectValue ?? [:]
             do {
-                let outcome = try await registry.call(.bound(session)) { environment -> Result<ToolResult, ToolError> in
+                let outcome = try await registry.call(.bound(session), operation: .toolCall) { environment -> Result<ToolResult, ToolError> in
                     guard let toolbox = await environment.toolbox?() else { return .failure(ToolError(.toolNotFound, "Unknown tool: \(name)")) }
                     do throws(ToolError) { return .success(try await toolbox.call(name, arguments: arguments)) } catch { return .failure(error) }
                 }

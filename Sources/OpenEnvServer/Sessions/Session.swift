@@ -31,6 +31,8 @@ actor Session {
 
     nonisolated let id: String
     nonisolated let owner: Owner
+    /// The name of the token the session was created with (counted against its limit).
+    nonisolated let principal: String?
     private let environment: AnyEnvironment
     private let stepTimeout: Duration?
     /// Where calls run; `nil`: on the caller's executor.
@@ -52,7 +54,8 @@ actor Session {
     private var strandedCall: Task<Void, Never>?
     private var endHandlers: [ConnectionID: SessionEndHandler] = [:]
 
-    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?, executor: (any TaskExecutor)?) {
+    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?, executor: (any TaskExecutor)?, principal: String? = nil) {
+        self.principal = principal
         self.id = id
         self.owner = owner
         self.environment = environment

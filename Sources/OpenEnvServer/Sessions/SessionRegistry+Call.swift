@@ -4,9 +4,10 @@ import OpenEnvCore
 enum CallTarget: Sendable {
     /// The session bound to the calling socket (its owner, or a socket attached to it).
     case bound(Session)
-    /// An HTTP-created session named by the request. A session owned by a WebSocket is
-    /// refused (``SessionError/ownedByAnotherSocket(_:)``).
-    case addressed(String)
+    /// An HTTP-created session named by the request, made with the given token. A session
+    /// owned by a WebSocket is refused (``SessionError/ownedByAnotherSocket(_:)``), and so is
+    /// one opened with another token (``SessionRegistry/lookup(_:as:)``).
+    case addressed(String, AccessPrincipal?)
     /// A fresh environment used for this one call and closed after it.
     case temporary
 }
@@ -28,15 +29,41 @@ extension SessionRegistry {
     ///
     /// - Throws: ``SessionError`` for lookup, ownership, capacity of the factory, a closed
     ///   session or a passed deadline; otherwise whatever `body` throws.
+    ///
+    /// With `operation` and ``ServerConfiguration/metrics``, the call is counted by outcome
+    /// and its duration (queueing behind earlier calls of the session included) recorded.
     nonisolated func call<T: Sendable>(
-        _ target: CallTarget, countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+        _ target: CallTarget, countsAsActivity: Bool = true, operation: CallOperation? = nil,
+        _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
+    ) async throws -> T {
+        guard let operation, let callMetrics else { return try await perform(target, countsAsActivity: countsAsActivity, body) }
+        let start = ContinuousClock.now
+        do {
+            let result = try await perform(target, countsAsActivity: countsAsActivity, body)
+            callMetrics.record(operation, .ok, duration: .now - start)
+            return result
+        } catch {
+            let outcome: CallOutcome
+            switch error {
+            case is ValidationFailure: outcome = .invalid
+            case let failure as SessionError:
+                if case .deadlineExceeded = failure { outcome = .deadline } else { outcome = .refused }
+            default: outcome = .error
+            }
+            callMetrics.record(operation, outcome, duration: .now - start)
+            throw error
+        }
+    }
+
+    private nonisolated func perform<T: Sendable>(
+        _ target: CallTarget, countsAsActivity: Bool, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
         let session: Session
         switch target {
         case .bound(let bound):
             session = bound
-        case .addressed(let id):
-            session = try await lookup(id)
+        case .addressed(let id, let principal):
+            session = try await lookup(id, as: principal)
             if case .webSocket = session.owner { throw SessionError.ownedByAnotherSocket(id) }
         case .temporary where stepTimeout == nil:
             // Nothing to bound and nobody else can reach it: no session needed.
@@ -63,7 +90,7 @@ extension SessionRegistry {
         do {
             return try await session.run(countsAsActivity: countsAsActivity, body)
         } catch let error as SessionError {
-            if case .deadlineExceeded = error { await destroy(session.id, reason: error) }
+            if case .deadlineExceeded = error { await destroy(session.id, reason: error, cause: .deadline) }
             throw error
         }
     }

@@ -4,7 +4,8 @@ import OpenEnvCore
 /// Every live session of one server, the capacity limit, and the idle reaper.
 ///
 /// Session ids are UUID4 strings. Capacity counts live sessions plus those whose
-/// environment is still being built; an attached socket uses no slot of its own.
+/// environment is still being built; an attached socket uses no slot of its own. A session
+/// created with a token (``AccessPrincipal``) also counts against that token's own limit.
 ///
 /// Transports call environments only through ``call(_:countsAsActivity:_:)``.
 actor SessionRegistry {
@@ -23,6 +24,11 @@ actor SessionRegistry {
     private var closing = 0
     private var closingWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var isDraining = false
+    /// Live and initializing sessions per token name.
+    private var perPrincipal: [String: Int] = [:]
+    nonisolated let metrics: ServerMetrics?
+    /// Counts and times resets, steps and tool calls (with ``ServerConfiguration/metrics``).
+    nonisolated let callMetrics: CallMetrics?
 
     /// - Parameter stepPool: the server's step thread pool, used when the factory's
     ///   environment asks for ``ExecutionPolicy/threadPool``.
@@ -32,31 +38,55 @@ actor SessionRegistry {
         self.logger = logger
         maxSessions = configuration.maxSessions ?? factory.info.defaultMaxSessions
         executor = factory.execution == .threadPool ? stepPool : nil
+        metrics = configuration.metrics
+        callMetrics = configuration.metrics?.calls(environment: factory.info.envName)
     }
 
     /// Live sessions plus sessions being created.
     var activeCount: Int { sessions.count + initializing.count }
 
-    /// Creates a session owned by `owner`.
+    /// Creates a session owned by `owner`, on behalf of `principal` (the request's token).
     /// - Throws: ``SessionError/capacityReached(active:max:)`` when every slot is taken,
-    ///   ``SessionError/factoryFailed(factoryName:)`` when the environment cannot be built.
-    func create(owner: Session.Owner) async throws(SessionError) -> Session {
+    ///   ``SessionError/quotaReached(token:active:max:)`` when the token holds its own
+    ///   limit of sessions, ``SessionError/factoryFailed(factoryName:)`` when the
+    ///   environment cannot be built.
+    func create(owner: Session.Owner, principal: AccessPrincipal? = nil) async throws(SessionError) -> Session {
         guard !isDraining, activeCount < maxSessions else {
+            metrics?.sessionRefused(.capacity)
             throw .capacityReached(active: activeCount, max: maxSessions)
+        }
+        if let principal, let limit = principal.maxSessions {
+            let held = perPrincipal[principal.name, default: 0]
+            guard held < limit else {
+                metrics?.sessionRefused(.quota)
+                logger.debug("token at its session limit", metadata: ["token": "\(principal.name)", "max_sessions": "\(limit)"])
+                throw .quotaReached(token: principal.name, active: held, max: limit)
+            }
         }
         let id = UUIDString.random()
         initializing.insert(id)
+        if let principal { perPrincipal[principal.name, default: 0] += 1 }
         let environment: AnyEnvironment
         do {
             environment = try await makeEnvironment()
         } catch {
             initializing.remove(id)
+            if let principal { release(principal.name) }
+            metrics?.sessionRefused(.factory)
             throw error
         }
         initializing.remove(id)
-        let session = Session(id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout, executor: executor)
+        let session = Session(
+            id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout, executor: executor, principal: principal?.name)
         sessions[id] = session
+        metrics?.sessionCreated()
+        logger.debug("session created", metadata: ["session_id": "\(id)", "token": "\(principal?.name ?? "-")"])
         return session
+    }
+
+    private func release(_ principal: String) {
+        let held = perPrincipal[principal, default: 1] - 1
+        perPrincipal[principal] = held > 0 ? held : nil
     }
 
     /// The step deadline of every call (``ServerConfiguration/stepTimeout``).
@@ -81,17 +111,26 @@ actor SessionRegistry {
         }
     }
 
-    /// The live session `id`.
+    /// The live session `id`, for a request made with `principal`'s token. With tokens
+    /// configured, a session opened with another token is unknown to this one (the same
+    /// error as a wrong id: nothing tells that it exists).
     /// - Throws: ``SessionError/unknownSession(_:)`` or ``SessionError/initializing(_:)``.
-    func lookup(_ id: String) throws(SessionError) -> Session {
-        if let session = sessions[id] { return session }
+    func lookup(_ id: String, as principal: AccessPrincipal? = nil) throws(SessionError) -> Session {
+        if let session = sessions[id] {
+            if configuration.accessTokens != nil, session.principal != principal?.name { throw .unknownSession(id) }
+            return session
+        }
         if initializing.contains(id) { throw .initializing(id) }
         throw .unknownSession(id)
     }
 
-    /// Removes the session and shuts it down; `reason` is sent to its sockets first.
-    func destroy(_ id: String, reason: SessionError? = nil) async {
+    /// Removes the session and shuts it down; `reason` is sent to its sockets first. `cause`
+    /// is the close reason counted in the metrics and logged.
+    func destroy(_ id: String, reason: SessionError? = nil, cause: SessionCloseCause = .client) async {
         guard let session = sessions.removeValue(forKey: id) else { return }
+        if let principal = session.principal { release(principal) }
+        metrics?.sessionClosed(cause)
+        logger.debug("session closed", metadata: ["session_id": "\(id)", "reason": "\(cause.rawValue)"])
         closing += 1
         await session.shutdown(reason: reason)
         closing -= 1
@@ -119,7 +158,7 @@ actor SessionRegistry {
             guard await session.attached == nil else { continue }
             if now - (await session.lastActivity) > timeout {
                 logger.info("reaping idle session", metadata: ["session_id": "\(id)"])
-                await destroy(id)
+                await destroy(id, cause: .reaped)
             }
         }
     }
@@ -130,7 +169,7 @@ actor SessionRegistry {
         isDraining = true
         reaper?.cancel()
         reaper = nil
-        for id in Array(sessions.keys) { await destroy(id) }
+        for id in Array(sessions.keys) { await destroy(id, cause: .shutdown) }
         if closing > 0 { await withCheckedContinuation { closingWaiters.append($0) } }
     }
 

@@ -17,6 +17,9 @@ import OpenEnvCore
 /// request had arrived). The timer stops while a request is handled and when the connection
 /// upgrades to a WebSocket (which has pings instead).
 ///
+/// With an ``AccessGate``, a request is authenticated (and a CORS preflight answered) before
+/// it is routed; a refused one never reaches a route.
+///
 /// Lives on its channel's event loop; never touched from elsewhere.
 final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -36,11 +39,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// One timer per connection, re-armed lazily (not once per request: keep-alive traffic
     /// would pay a scheduled task per request).
     private var requestTimer: Scheduled<Void>?
+    private let gate: AccessGate?
+    private let metrics: ServerMetrics?
 
     init(
         router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
-        requestTimeout: TimeAmount = .seconds(30)
+        requestTimeout: TimeAmount = .seconds(30), gate: AccessGate? = nil, metrics: ServerMetrics? = nil
     ) {
+        self.gate = gate
+        self.metrics = metrics
         self.router = router
         self.bodyLimit = bodyLimit
         self.executor = executor
@@ -112,14 +119,34 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             let bytes = body.map { Array($0.readableBytesView) } ?? []
             body = nil
-            respond(to: HTTPRequest(head: head, body: bytes), keepAlive: head.isKeepAlive, context: context)
+            metrics?.received(http: bytes.count)
+            var principal: AccessPrincipal?
+            var extraHeaders: [(String, String)] = []
+            if let gate {
+                if let preflight = gate.preflight(head) {
+                    write(preflight, keepAlive: head.isKeepAlive, context: context)
+                    return
+                }
+                extraHeaders = gate.corsHeaders(for: head)
+                let upgrade = head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
+                switch gate.authorize(path: head.uri, headers: head.headers, webSocket: upgrade) {
+                case .refuse(var response):
+                    response.headers += extraHeaders
+                    write(response, keepAlive: head.isKeepAlive, context: context)
+                    return
+                case .allow(let who):
+                    principal = who
+                }
+            }
+            respond(to: HTTPRequest(head: head, body: bytes, principal: principal), keepAlive: head.isKeepAlive, extraHeaders: extraHeaders, context: context)
         }
     }
 
-    private func respond(to request: HTTPRequest, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func respond(to request: HTTPRequest, keepAlive: Bool, extraHeaders: [(String, String)], context: ChannelHandlerContext) {
         let (handler, parameters) = router.route(request.method, request.path)
         switch handler {
-        case .constant(let response):
+        case .constant(var response):
+            response.headers += extraHeaders
             write(response, keepAlive: keepAlive, context: context)
         case .dynamic(let handle):
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -127,7 +154,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let executor: (any TaskExecutor)? =
                 request.body.count > OpenEnvServer.inlineMessageLimit ? largeBodyExecutor ?? self.executor : self.executor
             Task(executorPreference: executor) {
-                let response = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
+                var answer = await PreferredExecutor.$current.withValue(executor) { await handle(request, parameters) }
+                answer.headers += extraHeaders
+                let response = answer
                 eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.write(response, keepAlive: keepAlive, context: context)
@@ -144,6 +173,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         headers.add(name: "server", value: "swift-openenv")
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "connection", value: "close") }
+        metrics?.sent(http: response.body.count)
         var buffer = context.channel.allocator.buffer(capacity: response.body.count)
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)

@@ -10,8 +10,11 @@ struct HTTPRequest: Sendable {
     var query: [String: String]
     var headers: HTTPHeaders
     var body: [UInt8]
+    /// Who the request authenticated as (``AccessGate``); `nil` without tokens configured.
+    var principal: AccessPrincipal?
 
-    init(head: HTTPRequestHead, body: [UInt8]) {
+    init(head: HTTPRequestHead, body: [UInt8], principal: AccessPrincipal? = nil) {
+        self.principal = principal
         method = head.method
         headers = head.headers
         self.body = body

@@ -10,7 +10,10 @@ import NIOWebSocket
 /// - A message over `messageLimit` bytes is handed to the endpoint as oversize
 ///   (``WebSocketEndpoint`` decides what to send) — larger ones are refused by the frame
 ///   aggregator before this handler sees them.
-/// - The endpoint's ``WebSocketEndpoint/closed()`` runs once, after the message in progress.
+/// - The endpoint's ``WebSocketEndpoint/closed(cause:)`` runs once, after the message in
+///   progress, with why the connection ended: ``SessionCloseCause/pingTimeout``,
+///   ``SessionCloseCause/shutdown`` while draining, ``SessionCloseCause/error`` after a
+///   protocol violation, else ``SessionCloseCause/client``.
 /// - No data frame ever follows the close frame this side sent: frames written after it
 ///   (a late reply) are dropped and their write fails.
 /// - On `ChannelShouldQuiesceEvent` (graceful shutdown) the connection *drains*: messages
@@ -70,6 +73,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     private var channelGone = false
     /// Graceful shutdown: answer what was received, then close with 1001.
     private var draining = false
+    /// Why the connection ends, as far as this side knows.
+    private var closeCause = SessionCloseCause.client
+    private let metrics: ServerMetrics?
 
     /// Messages received but not yet handled; past this many the connection stops reading
     /// (TCP backpressure) until the endpoint catches up.
@@ -79,8 +85,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
 
     init(
         endpoint: any WebSocketEndpoint, executor: EventLoopTaskExecutor?, largeMessageExecutor: (any TaskExecutor)? = nil,
-        pingInterval: TimeAmount?, pingTimeout: TimeAmount
+        pingInterval: TimeAmount?, pingTimeout: TimeAmount, metrics: ServerMetrics? = nil
     ) {
+        self.metrics = metrics
         self.pingTimeout = pingTimeout
         self.endpoint = endpoint
         self.executor = executor
@@ -89,7 +96,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let socket = SocketWriter(channel: context.channel)
+        let socket = SocketWriter(channel: context.channel, metrics: metrics)
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -114,12 +121,14 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
+            metrics?.received(webSocketMessage: frame.data.readableBytes)
             if let key = frame.maskKey {
                 enqueue(.maskedText(frame.data, key), context: context)
             } else {
                 enqueue(.message(.text(frame.data)), context: context)
             }
         case .binary:
+            metrics?.received(webSocketMessage: frame.data.readableBytes)
             enqueue(.message(.binary), context: context)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
@@ -175,7 +184,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             readHeld = false
             context.read()
         }
-        let socket = SocketWriter(channel: context.channel)
+        let socket = SocketWriter(channel: context.channel, metrics: metrics)
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -221,6 +230,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             guard handler.awaitingPong, handler.state != .closed else { return }
             // The peer is gone or stuck: drop it (its session ends with the connection).
             handler.state = .closed
+            handler.closeCause = .pingTimeout
             context.close(promise: nil)
         }
     }
@@ -249,6 +259,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String = "", immediately: Bool = false) {
         guard state == .opening || state == .open else { return }
         state = .closing
+        if immediately { closeCause = .error }
         pending.removeAll()
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
@@ -268,6 +279,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             startClosing(context: context, code: request.code, reason: request.reason, immediately: request.immediately)
         } else if event is ChannelShouldQuiesceEvent {
             draining = true
+            closeCause = .shutdown
             drain(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -286,6 +298,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if state != .closed { closeCause = .error }
         state = .closed
         context.close(promise: nil)
     }
@@ -294,6 +307,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         guard !endpointClosed, channelGone else { return }
         endpointClosed = true
         let endpoint = self.endpoint
-        Task(executorPreference: executor) { await endpoint.closed() }
+        let cause = closeCause
+        Task(executorPreference: executor) { await endpoint.closed(cause: cause) }
     }
 }

@@ -12,5 +12,5 @@ final class FrameEchoEndpoint: WebSocketEndpoint {
         return true
     }
 
-    func closed() async {}
+    func closed(cause: SessionCloseCause) async {}
 }

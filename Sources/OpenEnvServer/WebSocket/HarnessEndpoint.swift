@@ -15,20 +15,22 @@ import OpenEnvCore
 final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let registry: SessionRegistry
     private let connection = ConnectionID.next()
+    private let principal: AccessPrincipal?
     private var session: Session?
     private var finished = false
 
-    init(registry: SessionRegistry) {
+    init(registry: SessionRegistry, principal: AccessPrincipal? = nil) {
+        self.principal = principal
         self.registry = registry
     }
 
     func open(_ socket: SocketWriter) async -> Bool {
         let session: Session
         do {
-            session = try await registry.create(owner: .webSocket(connection))
+            session = try await registry.create(owner: .webSocket(connection), principal: principal)
         } catch {
             switch error {
-            case .capacityReached: socket.send(text: WireFrames.error("CAPACITY_REACHED", error.description))
+            case .capacityReached, .quotaReached: socket.send(text: WireFrames.error("CAPACITY_REACHED", error.description))
             case .factoryFailed: socket.send(text: WireFrames.error("FACTORY_ERROR", error.description))
             default: socket.send(text: WireFrames.error("SESSION_ERROR", "harness session failed"))
             }
@@ -99,7 +101,7 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
         return true
     }
 
-    func closed() async { await finish() }
+    func closed(cause: SessionCloseCause) async { await finish(cause: cause) }
 
     private func end(with message: String, _ socket: SocketWriter) async -> Bool {
         socket.send(text: Self.terminalError(message))
@@ -107,10 +109,10 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
         return false
     }
 
-    private func finish() async {
+    private func finish(cause: SessionCloseCause = .client) async {
         guard !finished, let session else { return }
         finished = true
-        await registry.destroy(session.id)
+        await registry.destroy(session.id, cause: cause)
     }
 
     static func terminalError(_ message: String) -> [UInt8] {

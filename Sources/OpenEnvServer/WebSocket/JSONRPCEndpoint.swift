@@ -10,11 +10,13 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let registry: SessionRegistry
     private let dispatcher: JSONRPCDispatcher
     private let connection = ConnectionID.next()
+    private let principal: AccessPrincipal?
     private let writer = JSONWriter(style: .python)
     private var session: Session?
     private var finished = false
 
-    init(registry: SessionRegistry, dispatcher: JSONRPCDispatcher) {
+    init(registry: SessionRegistry, dispatcher: JSONRPCDispatcher, principal: AccessPrincipal? = nil) {
+        self.principal = principal
         self.registry = registry
         self.dispatcher = dispatcher
     }
@@ -25,7 +27,7 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     func open(_ socket: SocketWriter) async -> Bool {
         do {
-            let session = try await registry.create(owner: .webSocket(connection))
+            let session = try await registry.create(owner: .webSocket(connection), principal: principal)
             let writer = self.writer
             await session.bindOwnerSocket(connection) { reason in
                 if let reason { socket.send(text: writer.bytes(JSONRPCDispatcher.error(.null, -32000, reason.description))) }
@@ -43,7 +45,7 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
         guard let session, !finished else { return false }
         guard case .text(let buffer) = message else {
             socket.send(text: error(-32000, "binary frames are not JSON-RPC requests"))
-            await finish()
+            await finish(cause: .error)
             return false
         }
         let value: JSONValue
@@ -55,18 +57,18 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         guard case .object(let request) = value else {
             socket.send(text: error(-32000, "'\(value.pythonTypeName)' object has no attribute 'get'"))
-            await finish()
+            await finish(cause: .error)
             return false
         }
         socket.send(text: writer.bytes(await dispatcher.handle(request: request, binding: .socket(session))))
         return true
     }
 
-    func closed() async { await finish() }
+    func closed(cause: SessionCloseCause) async { await finish(cause: cause) }
 
-    private func finish() async {
+    private func finish(cause: SessionCloseCause) async {
         guard !finished, let session else { return }
         finished = true
-        await registry.destroy(session.id)
+        await registry.destroy(session.id, cause: cause)
     }
 }

@@ -11,11 +11,13 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let messageLimit: Int
     private let requestedSession: String?
     private let connection = ConnectionID.next()
+    private let principal: AccessPrincipal?
     private var session: Session?
     private var attached = false
     private var finished = false
 
-    init(registry: SessionRegistry, dispatcher: JSONRPCDispatcher, messageLimit: Int, attachTo sessionID: String?) {
+    init(registry: SessionRegistry, dispatcher: JSONRPCDispatcher, messageLimit: Int, attachTo sessionID: String?, principal: AccessPrincipal? = nil) {
+        self.principal = principal
         self.registry = registry
         self.dispatcher = dispatcher
         self.messageLimit = messageLimit
@@ -29,12 +31,12 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         do {
             if let requestedSession {
-                let session = try await registry.lookup(requestedSession)
+                let session = try await registry.lookup(requestedSession, as: principal)
                 try await session.attach(connection, endHandler: endHandler)
                 self.session = session
                 attached = true
             } else {
-                let session = try await registry.create(owner: .webSocket(connection))
+                let session = try await registry.create(owner: .webSocket(connection), principal: principal)
                 await session.bindOwnerSocket(connection, endHandler: endHandler)
                 self.session = session
             }
@@ -61,18 +63,20 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         }
         if let frame = reply.frame { socket.send(text: frame) }
         guard reply.closeAfter else { return true }
-        await finish()
+        // A close message ends the session at the client's wish; an error frame (or none,
+        // past the deadline) ends it for a fault.
+        await finish(cause: reply.frame == nil && !reply.deadlinePassed ? .client : (reply.deadlinePassed ? .deadline : .error))
         return false
     }
 
-    func closed() async { await finish() }
+    func closed(cause: SessionCloseCause) async { await finish(cause: cause) }
 
     /// Releases the session once: an owned session is destroyed, an attached one detached
     /// (and destroyed if a close was requested meanwhile).
-    private func finish() async {
+    private func finish(cause: SessionCloseCause) async {
         guard !finished, let session else { return }
         finished = true
         let closeRequested = attached ? await session.detach(connection) : false
-        if !attached || closeRequested { await registry.destroy(session.id) }
+        if !attached || closeRequested { await registry.destroy(session.id, cause: cause) }
     }
 }

@@ -12,6 +12,8 @@ struct SessionMessageHandler: Sendable {
     struct Reply: Sendable {
         var frame: [UInt8]?
         var closeAfter: Bool
+        /// The call passed the step deadline (the session is already destroyed).
+        var deadlinePassed = false
     }
 
     let session: Session
@@ -70,26 +72,26 @@ struct SessionMessageHandler: Sendable {
             let response = await dispatcher.handle(request: payload, binding: .socket(session))
             return Reply(frame: WireFrames.frame("mcp", response), closeAfter: false)
         case "reset":
-            return await call { try await $0.reset(payload).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+            return await call(operation: .reset) { try await $0.reset(payload).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
         case "step":
-            return await call { try await $0.step(.object(payload)).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
+            return await call(operation: .step) { try await $0.step(.object(payload)).webSocketPayload } frame: { WireFrames.frame("observation", $0) }
         default:  // state
             return await call(countsAsActivity: false) { try await $0.state() } frame: { WireFrames.frame("state", $0) }
         }
     }
 
     private func call(
-        countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue,
+        countsAsActivity: Bool = true, operation: CallOperation? = nil, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue,
         frame: (JSONValue) -> [UInt8]
     ) async -> Reply {
         do {
-            let result = try await dispatcher.registry.call(.bound(session), countsAsActivity: countsAsActivity, body)
+            let result = try await dispatcher.registry.call(.bound(session), countsAsActivity: countsAsActivity, operation: operation, body)
             return Reply(frame: frame(result), closeAfter: false)
         } catch let failure as ValidationFailure {
             return Self.validationError(failure)
         } catch let error as SessionError {
             // Past the deadline the session is gone and its sockets got the error already.
-            if case .deadlineExceeded = error { return Reply(frame: nil, closeAfter: true) }
+            if case .deadlineExceeded = error { return Reply(frame: nil, closeAfter: true, deadlinePassed: true) }
             return Reply(frame: WireFrames.error(error), closeAfter: true)
         } catch {
             return Reply(frame: WireFrames.error("EXECUTION_ERROR", "\(error)"), closeAfter: false)

@@ -27,11 +27,12 @@ enum WebSocketRoute: String, CaseIterable, Sendable {
         switch self {
         case .session:
             return SessionEndpoint(
-                registry: registry, dispatcher: dispatcher, messageLimit: configuration.maxMessageSize, attachTo: request.query["session_id"])
+                registry: registry, dispatcher: dispatcher, messageLimit: configuration.maxMessageSize, attachTo: request.query["session_id"],
+                principal: request.principal)
         case .jsonRPC:
-            return JSONRPCEndpoint(registry: registry, dispatcher: dispatcher)
+            return JSONRPCEndpoint(registry: registry, dispatcher: dispatcher, principal: request.principal)
         case .harness:
-            return HarnessEndpoint(registry: registry)
+            return HarnessEndpoint(registry: registry, principal: request.principal)
         }
     }
 }

@@ -17,7 +17,7 @@ enum WireFrames {
     /// The error frame a session-level failure is reported with on `/ws`.
     static func error(_ error: SessionError) -> [UInt8] {
         switch error {
-        case .capacityReached: Self.error("CAPACITY_REACHED", error.description, extra: error.extraFields)
+        case .capacityReached, .quotaReached: Self.error("CAPACITY_REACHED", error.description, extra: error.extraFields)
         case .factoryFailed: Self.error("FACTORY_ERROR", error.description, extra: error.extraFields)
         case .deadlineExceeded: Self.error("EXECUTION_ERROR", error.description)
         default: Self.error("SESSION_ERROR", error.description)

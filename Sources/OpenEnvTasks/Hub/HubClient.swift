@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 
 /// Downloads dataset files from the Hugging Face Hub's HTTP API into the cache layout,
 /// so later loads (and `huggingface_hub`) find them offline.
@@ -110,7 +111,7 @@ struct HubClient {
             let response: HTTPClientResponse
             let body: ByteBuffer
             do {
-                response = try await hubHTTP.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
+                response = try await HTTPClient.openEnv.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
                 body = try await response.body.collect(upTo: limit)
             } catch {
                 throw .hub("could not reach the Hugging Face Hub at \(configuration.endpoint) to download \(what) (\(error))")
@@ -139,11 +140,3 @@ struct HubClient {
     }
 }
 
-/// The HTTP client for the Hub: no automatic redirects (``HubClient`` follows them itself
-/// to keep the token on the Hub's host), refused connections fail at once.
-let hubHTTP: HTTPClient = {
-    var configuration = HTTPClient.Configuration(
-        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
-    configuration.connectionPool.retryConnectionEstablishment = false
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()

@@ -9,10 +9,13 @@ struct ServerUnderTest: Sendable {
     let http: HTTPProbe
     /// Bound on each request and each awaited frame.
     let timeout: Duration
+    /// Sent on every request and WebSocket handshake (``ValidationOptions/headers``).
+    let headers: [String: String]
 
     /// Normalizes a URL as the reference does (spec §9.4): trimmed, `http://` added when
     /// there is no scheme, a trailing `/` dropped; scheme and host required.
-    init(url: String, timeout: Duration) throws(URLError) {
+    init(url: String, timeout: Duration, headers: [String: String] = [:]) throws(URLError) {
+        self.headers = headers
         var target = url.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !target.isEmpty else { throw URLError(description: "Runtime URL cannot be empty") }
         if !target.contains("://") { target = "http://" + target }
@@ -24,7 +27,7 @@ struct ServerUnderTest: Sendable {
         while target.hasSuffix("/") { target.removeLast() }
         baseURL = target
         webSocketURL = (scheme == "https" ? "wss://" : "ws://") + String(target.dropFirst(scheme.count + 3)) + "/ws"
-        http = HTTPProbe(baseURL: target, timeout: timeout)
+        http = HTTPProbe(baseURL: target, timeout: timeout, headers: headers)
         self.timeout = timeout
     }
 
@@ -32,7 +35,7 @@ struct ServerUnderTest: Sendable {
 
     /// A new `/ws` session.
     func openSession() async throws -> ProbeSocket {
-        try await ProbeSocket.connect(webSocketURL, timeout: timeout)
+        try await ProbeSocket.connect(webSocketURL, timeout: timeout, headers: headers)
     }
 
     /// `GET /ready` of a swift-openenv server: its session count and limit; `nil` for servers

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import OpenEnvCore
+import OpenEnvHTTP
 
 /// Plain HTTP requests to the server under test, each bounded by a timeout. Nothing is
 /// decompressed, redirected or retried, so what is checked is what the server sent.
@@ -24,13 +25,9 @@ struct HTTPProbe: Sendable {
 
     let baseURL: String
     let timeout: Duration
+    /// Sent on every request (an `Authorization` header, for instance).
+    var headers: [String: String] = [:]
     static let maxBody = 8 * 1024 * 1024
-
-    private static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     func get(_ path: String, headers: [(String, String)] = []) async throws(Failure) -> Response {
         try await send(.GET, path, body: nil, headers: headers)
@@ -43,10 +40,11 @@ struct HTTPProbe: Sendable {
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws(Failure) -> Response {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        for (name, value) in self.headers { request.headers.add(name: name, value: value) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
+            let response = try await HTTPClient.openEnv.execute(request, timeout: TimeAmount(timeout))
             let collected = try await response.body.collect(upTo: Self.maxBody)
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(collected.readableBytesView))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -30,16 +31,20 @@ actor ProbeSocket {
     private var connection: Task<Void, Never>?
 
     /// Opens `url` (`ws://…/ws`); throws when the handshake does not complete within `timeout`.
-    static func connect(_ url: String, timeout: Duration) async throws -> ProbeSocket {
+    static func connect(_ url: String, timeout: Duration, headers: [String: String] = [:]) async throws -> ProbeSocket {
         let socket = ProbeSocket()
-        try await socket.open(url, timeout: timeout)
+        try await socket.open(url, timeout: timeout, headers: headers)
         return socket
     }
 
-    private func open(_ url: String, timeout: Duration) async throws {
+    private func open(_ url: String, timeout: Duration, headers: [String: String]) async throws {
         var logger = Logger(label: "openenv.validate.ws")
         logger.logLevel = .critical
-        let configuration = WebSocketClientConfiguration(maxFrameSize: Self.maxFrame, closeTimeout: .seconds(2), autoPing: .disabled)
+        var settings = WebSocketClientConfiguration(maxFrameSize: Self.maxFrame, closeTimeout: .seconds(2), autoPing: .disabled)
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { settings.additionalHeaders.append(HTTPField(name: field, value: value)) }
+        }
+        let configuration = settings
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             opening = continuation
             connection = Task {

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// CPU time and memory of a process tree, read from `/proc` (Linux).
+/// CPU time and memory of a process tree, read from `/proc` (Linux): `openenv bench`'s
+/// server readings and the server's own `process_*` metrics.
 public struct ProcessStats: Sendable, Equatable {
     /// User plus system CPU seconds of the process and all its descendants.
     public var cpuSeconds: Double
@@ -11,21 +12,31 @@ public struct ProcessStats: Sendable, Equatable {
 
     /// Samples `pid`'s tree; `nil` when the process does not exist.
     public static func sample(pid: Int32) -> ProcessStats? {
-        var cpu = 0.0
-        var rss = 0
+        var total = ProcessStats(cpuSeconds: 0, rssBytes: 0)
         var found = false
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let page = sysconf(Int32(_SC_PAGESIZE))
         for p in tree(pid) {
-            guard let stat = read("/proc/\(p)/stat"), let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            // Fields after the command: state is [0], utime [11], stime [12], rss pages [21].
-            guard fields.count > 21, let utime = Double(fields[11]), let stime = Double(fields[12]), let pages = Int(fields[21]) else { continue }
-            cpu += (utime + stime) / ticks
-            rss += pages * page
+            guard let one = sampleProcess(pid: p) else { continue }
+            total.cpuSeconds += one.cpuSeconds
+            total.rssBytes += one.rssBytes
             found = true
         }
-        return found ? ProcessStats(cpuSeconds: cpu, rssBytes: rss) : nil
+        return found ? total : nil
+    }
+
+    /// Samples `pid` alone, without its descendants; `nil` when it does not exist.
+    public static func sampleProcess(pid: Int32) -> ProcessStats? {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let page = sysconf(Int32(_SC_PAGESIZE))
+        guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // Fields after the command: state is [0], utime [11], stime [12], rss pages [21].
+        guard fields.count > 21, let utime = Double(fields[11]), let stime = Double(fields[12]), let pages = Int(fields[21]) else { return nil }
+        return ProcessStats(cpuSeconds: (utime + stime) / ticks, rssBytes: pages * page)
+    }
+
+    /// Open file descriptors of `pid` (entries of `/proc/PID/fd`); `nil` when unreadable.
+    public static func openFileDescriptors(pid: Int32) -> Int? {
+        listDirectory("/proc/\(pid)/fd")?.count
     }
 
     /// `pid` and its descendants.
@@ -43,7 +54,7 @@ public struct ProcessStats: Sendable, Equatable {
         return result
     }
 
-    static func read(_ path: String) -> String? {
+    package static func read(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
