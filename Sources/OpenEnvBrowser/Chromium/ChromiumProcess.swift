@@ -66,7 +66,7 @@ final class ChromiumProcess: Sendable {
             // Chromium writes its DevTools port and browser path once it listens.
             let deadline = ContinuousClock.now + .seconds(30)
             while true {
-                if let text = try? String(contentsOfFile: profile + "/DevToolsActivePort", encoding: .utf8) {
+                if let text = try? String(contentsOfFile: profile + "/data/DevToolsActivePort", encoding: .utf8) {
                     let lines = text.split(separator: "\n").map(String.init)
                     if lines.count >= 2, let port = Int(lines[0]) {
                         return ChromiumProcess(uid: uid, devToolsURL: "ws://127.0.0.1:\(port)\(lines[1])", process: process,
@@ -113,6 +113,8 @@ final class ChromiumProcess: Sendable {
     static func arguments(_ configuration: BrowserConfiguration, profile: String, proxyLocked: Bool) -> [String] {
         var arguments = [
             "--headless=new", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+            // The WebSocket client sends `Origin: ws://127.0.0.1`, which no web page can send.
+            "--remote-allow-origins=ws://127.0.0.1",
             "--user-data-dir=\(profile)/data", "--no-first-run", "--no-default-browser-check",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
             "--disable-default-apps", "--disable-breakpad", "--disable-crash-reporter", "--disable-domain-reliability",
@@ -126,7 +128,7 @@ final class ChromiumProcess: Sendable {
         ]
         if proxyLocked {
             // Loopback bypasses a proxy implicitly; everything else goes to a port nobody serves.
-            arguments.insert(contentsOf: ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost"], at: 0)
+            arguments.insert(contentsOf: ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"], at: 0)
         }
         return arguments
     }
