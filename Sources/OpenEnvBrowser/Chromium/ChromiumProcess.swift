@@ -57,7 +57,7 @@ final class ChromiumProcess: Sendable {
                 stdin: null, stdout: log, stderr: log, extraFD: nil, cgroupProcsFiles: [], programCgroupProcsFiles: [],
                 uid: uid, limits: limits)
             let process: SpawnedProcess
-            LiveUIDs.shared.insert(uid)
+            LiveUIDs.shared.insert(uid, profile: profile)
             do {
                 process = try await SpawnedProcess.spawn(request)
             } catch {
@@ -158,18 +158,23 @@ final class ChromiumProcess: Sendable {
     }
 }
 
-/// Uids with a browser running, killed at process exit: the reaper's parent-death signal
-/// already ends Chromium when the server dies, and this also covers a normal exit.
+/// Uids with a browser running, killed at process exit (their profiles removed): the
+/// reaper's parent-death signal already ends Chromium when the server dies, and this also
+/// covers a normal exit, where no ``ChromiumProcess/stop()`` runs.
 final class LiveUIDs: Sendable {
     static let shared = LiveUIDs()
-    private let uids = Mutex<Set<UInt32>>([])
+    private let profiles = Mutex<[UInt32: String]>([:])
 
     private init() {
         atexit {
-            for uid in LiveUIDs.shared.uids.withLock({ $0 }) { _ = SpawnedProcess.kill(as: uid, -1) }
+            for (uid, profile) in LiveUIDs.shared.profiles.withLock({ $0 }) {
+                _ = SpawnedProcess.kill(as: uid, -1)
+                try? FileManager.default.removeItem(atPath: profile)
+                try? FileManager.default.removeItem(atPath: profile + ".log")
+            }
         }
     }
 
-    func insert(_ uid: UInt32) { uids.withLock { _ = $0.insert(uid) } }
-    func remove(_ uid: UInt32) { uids.withLock { _ = $0.remove(uid) } }
+    func insert(_ uid: UInt32, profile: String) { profiles.withLock { $0[uid] = profile } }
+    func remove(_ uid: UInt32) { profiles.withLock { _ = $0.removeValue(forKey: uid) } }
 }
