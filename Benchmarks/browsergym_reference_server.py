@@ -59,8 +59,11 @@ def main() -> None:
     from openenv.core.env_server.http_server import create_app
     import uvicorn
 
+    class SingleThreadBrowserGymEnvironment(BrowserGymEnvironment):
+        REQUIRES_SINGLE_THREAD_EXECUTOR = True
+
     app = create_app(
-        functools.partial(BrowserGymEnvironment, benchmark="miniwob", task_name=a.task, headless=True,
+        functools.partial(SingleThreadBrowserGymEnvironment, benchmark="miniwob", task_name=a.task, headless=True,
                           viewport_width=1280, viewport_height=720, timeout=10000.0),
         BrowserGymAction, BrowserGymObservation, env_name="browsergym_env", max_concurrent_envs=32)
     uvicorn.run(app, host="127.0.0.1", port=a.port, log_level="warning")

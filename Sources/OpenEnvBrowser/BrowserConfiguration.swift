@@ -29,12 +29,16 @@ public struct BrowserConfiguration: Sendable, Equatable {
     public var viewportHeight = 720
     /// Steps after which an episode is truncated (`done`), `nil` for none.
     public var maxSteps: Int? = nil
+    /// Whether observations carry `screenshot` (the viewport as `[height][width][3]`
+    /// integers, as the reference sends it: about 10 MB of JSON at 1280x720) unless a reset
+    /// says otherwise (`screenshot=True`/`False`).
+    public var screenshots = false
 
     public init() {}
 
     /// The defaults overridden by `OPENENV_BROWSER_CHROMIUM`, `_MINIWOB_DIR`, `_FIRST_UID`,
     /// `_STATE_DIR`, `_ALLOW_ORIGINS` (comma-separated), `_ACTION_TIMEOUT` (seconds),
-    /// `_HEAP_MB`, `_MAX_STEPS`.
+    /// `_HEAP_MB`, `_MAX_STEPS`, `_SCREENSHOTS` (`1`/`true` or `0`/`false`).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BrowserConfiguration {
         var c = BrowserConfiguration()
         func value(_ key: String) -> String? { environment["OPENENV_BROWSER_" + key].flatMap { $0.isEmpty ? nil : $0 } }
@@ -52,6 +56,13 @@ public struct BrowserConfiguration: Sendable, Equatable {
         if let n = try number("ACTION_TIMEOUT", 1...3600) { c.actionTimeout = .milliseconds(Int64(n * 1000)) }
         if let n = try number("HEAP_MB", 64...65536) { c.rendererHeapMB = Int(n) }
         if let n = try number("MAX_STEPS", 1...1_000_000) { c.maxSteps = Int(n) }
+        if let text = value("SCREENSHOTS") {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": c.screenshots = true
+            case "0", "false", "no", "off": c.screenshots = false
+            default: throw BrowserError.invalidSetting("OPENENV_BROWSER_SCREENSHOTS=\(text): expected 1 or 0")
+            }
+        }
         if let list = value("ALLOW_ORIGINS") {
             c.allowedOrigins = try list.split(separator: ",").map { try normalizedOrigin(String($0)) }
         }

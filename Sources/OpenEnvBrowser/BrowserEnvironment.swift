@@ -30,6 +30,7 @@ public actor BrowserEnvironment: Environment, ToolProviding {
     private var page: BrowserPage?
     private var done = false
     private var messages: [String] = []
+    private var screenshots = false
 
     public init(host: BrowserHost) {
         self.host = host
@@ -47,6 +48,7 @@ public actor BrowserEnvironment: Environment, ToolProviding {
                       goal: "", currentUrl: "", maxSteps: host.configuration.maxSteps, cumReward: 0)
         done = false
         messages = []
+        screenshots = options["screenshot"]?.boolValue ?? host.configuration.screenshots
         // A fresh context per episode: nothing (cookies, storage, history) carries over.
         if let old = page {
             page = nil
@@ -137,7 +139,8 @@ public actor BrowserEnvironment: Environment, ToolProviding {
         let html = try await page.helper("prunedHTML").stringValue ?? ""
         let url = try await page.helper("url").stringValue ?? ""
         state.currentUrl = url
-        return Observation(text: axtree, url: url, screenshot: nil, goal: state.goal, axtreeTxt: axtree, prunedHtml: html,
+        let screenshot = screenshots ? try await page.screenshot() : nil
+        return Observation(text: axtree, url: url, screenshot: screenshot, goal: state.goal, axtreeTxt: axtree, prunedHtml: html,
                            error: error ?? "", lastActionError: error != nil)
     }
 

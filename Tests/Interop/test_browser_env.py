@@ -202,6 +202,22 @@ def test_typed_client_with_the_references_models(server):
     run(episode(), timeout=120)
 
 
+def test_screenshot_on_request_is_the_viewport_as_the_reference_sends_it(server):
+    # Expected colours from MiniWoB's core.css: #query is #FF0 at the top left, the body #555.
+    async def episode():
+        client = BrowserGymEnv(base_url=server.base, connect_timeout_s=TIMEOUT, message_timeout_s=60)
+        async with client:
+            r = await client.reset(task_name="click-test", seed=1, screenshot=True)
+            shot = r.observation.screenshot
+            assert (len(shot), len(shot[0]), len(shot[0][0])) == (720, 1280, 3)
+            assert shot[2][150] == [255, 255, 0] and shot[400][1000] == [85, 85, 85]
+            r = await client.step(BrowserGymAction(action_str="noop(0)"))
+            assert len(r.observation.screenshot) == 720  # on for the whole episode
+            r = await client.reset(task_name="click-test", seed=1)
+            assert r.observation.screenshot is None  # off by default
+    run(episode(), timeout=120)
+
+
 # --------------------------------------------------------------------------------------
 # agents: the scripted agent earns the pages' rewards; a random agent mostly does not
 # --------------------------------------------------------------------------------------

@@ -167,6 +167,14 @@ final class BrowserPage: Sendable {
         return value
     }
 
+    /// The viewport as `[height][width][r, g, b]` (BrowserGym's screenshot): Chromium's PNG,
+    /// decoded by the page's own image decoder (page.js `pixels`).
+    func screenshot() async throws -> [[[Int]]] {
+        let png = try await call("Page.captureScreenshot", ["format": "png"])["data"]?.stringValue ?? ""
+        guard let rows = try await helper("pixels", ["png": .string(png)]).arrayValue else { return [] }
+        return rows.map { row in (row.arrayValue ?? []).map { pixel in (pixel.arrayValue ?? []).map { $0.intValue ?? 0 } } }
+    }
+
     /// Navigates and waits for the page's load to complete.
     func navigate(_ url: String) async throws {
         guard isAllowed(url), url.lowercased().hasPrefix("http") else {

@@ -165,9 +165,30 @@ function settle() {
   return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(function () { resolve(true); }, 0); }); });
 }
 
+// A PNG (base64) as [height][width][r, g, b], decoded by the browser's own image decoder.
+function pixels(args) {
+  var bytes = Uint8Array.from(atob(args.png), function (c) { return c.charCodeAt(0); });
+  return createImageBitmap(new Blob([bytes], {type: 'image/png'})).then(function (bitmap) {
+    var canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    var context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    var data = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    var rows = new Array(bitmap.height);
+    for (var y = 0; y < bitmap.height; y++) {
+      var row = new Array(bitmap.width);
+      for (var x = 0; x < bitmap.width; x++) {
+        var i = (y * bitmap.width + x) * 4;
+        row[x] = [data[i], data[i + 1], data[i + 2]];
+      }
+      rows[y] = row;
+    }
+    return rows;
+  });
+}
+
 var ops = {mark: mark, locate: locate, focus: focus, prepareFill: prepareFill, selectOption: selectOption, prunedHTML: prunedHTML,
            miniwobStart: miniwobStart, miniwobReady: miniwobReady, miniwobUtterance: miniwobUtterance, miniwobState: miniwobState,
-           settle: settle, readyState: function () { return doc.readyState; }, url: function () { return location.href; }};
+           settle: settle, pixels: pixels, readyState: function () { return doc.readyState; }, url: function () { return location.href; }};
 try {
   return ops[op](args);
 } catch (e) {
