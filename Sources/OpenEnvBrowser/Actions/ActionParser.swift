@@ -228,6 +228,9 @@ public enum ActionParser {
             }
             skipSpaces()
             guard peek == "(" else { throw ParseError("SyntaxError: expected '(' after \(name)") }
+            if signatures[name] == nil && !unsupported.contains(name) {
+                throw ParseError("NameError: name '\(name)' is not defined (not a BrowserGym action)")
+            }
             i += 1
             var positional: [Value] = []
             var keywords: [(String, Value)] = []
@@ -239,7 +242,8 @@ public enum ActionParser {
             while true {
                 skipBlank()
                 let save = i
-                if let key = identifier(), !["True", "False", "None"].contains(key) {
+                if let key = identifier(), !["True", "False", "None"].contains(key),
+                   !(["r", "R"].contains(key) && (peek == "'" || peek == "\"")) {
                     skipBlank()
                     guard peek == "=" else { throw ParseError("SyntaxError: \(name)() arguments must be literals, not the name '\(key)'") }
                     i += 1
