@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OpenEnvEnvironments", targets: ["OpenEnvEnvironments"]),
         .library(name: "OpenEnvQA", targets: ["OpenEnvQA"]),
         .library(name: "OpenEnvCoding", targets: ["OpenEnvCoding"]),
+        .library(name: "OpenEnvBrowser", targets: ["OpenEnvBrowser"]),
         .library(name: "OpenEnvCatalog", targets: ["OpenEnvCatalog"]),
         .library(name: "OpenEnvChatClient", targets: ["OpenEnvChatClient"]),
         .executable(name: "openenv", targets: ["openenv"]),
@@ -89,7 +90,22 @@ let package = Package(
         .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"]),
         .target(name: "OpenEnvQA", dependencies: ["OpenEnvCore", "OpenEnvChatClient", "OpenEnvRewards", "OpenEnvTasks"], resources: [.copy("Dataset")]),
         .target(name: "OpenEnvCoding", dependencies: ["OpenEnvCore", "OpenEnvSandbox"], resources: [.copy("Drivers")]),
-        .target(name: "OpenEnvCatalog", dependencies: ["OpenEnvCore", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvCoding", "OpenEnvBridge", "OpenEnvAgents"]),
+        // browser: Chromium over the DevTools Protocol (our CDP client on swift-websocket's
+        // WSClient), started as an unprivileged uid through the sandbox's spawner; MiniWoB++
+        // pages served on loopback by a small NIO file server. Resources: the page-side JS.
+        .target(
+            name: "OpenEnvBrowser",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvSandbox",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Page")]
+        ),
+        .target(name: "OpenEnvCatalog", dependencies: ["OpenEnvCore", "OpenEnvEnvironments", "OpenEnvQA", "OpenEnvCoding", "OpenEnvBrowser", "OpenEnvBridge", "OpenEnvAgents"]),
         // An OpenAI-compatible chat-completions client (retries, deadlines, a shared bound on
         // requests in flight): the judge's and the agent's.
         .target(
@@ -272,6 +288,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OpenEnvSandboxTests", dependencies: ["OpenEnvSandbox", "OpenEnvCoding", "OpenEnvCore"]),
+        .testTarget(name: "OpenEnvBrowserTests", dependencies: ["OpenEnvBrowser", "OpenEnvCore"]),
         .testTarget(
             name: "OpenEnvBenchTests",
             dependencies: [

@@ -83,6 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "openspiel: how the other players move: random, first, last or middle legal action (default random).")
     var opponentPolicy: String?
 
+    @Option(help: "browser: an origin (scheme://host[:port]) pages may load from besides the task server; repeatable. Default: none, no network.")
+    var allowOrigin: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -121,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let gameParams { values.append(("--game-params", gameParams)) }
         if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
         if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
+        for origin in allowOrigin { values.append(("--allow-origin", origin)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 

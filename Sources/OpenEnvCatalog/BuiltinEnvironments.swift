@@ -1,5 +1,6 @@
 import OpenEnvAgents
 import OpenEnvBridge
+import OpenEnvBrowser
 import OpenEnvCoding
 import OpenEnvCore
 import OpenEnvEnvironments
@@ -17,6 +18,7 @@ public enum BuiltinEnvironments {
         QAEnvironment.entry,
         CodingEnvironment.entry,
         TerminalEnvironment.entry,
+        BrowserEnvironment.entry,
         MCPBridgeEnvironment.entry,
         agent,
     ]

@@ -18,8 +18,9 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
 /// A direct child started with `oe_spawn`: the reaper of a program running as an
 /// unprivileged uid (see `oe_spawn`). Reaped exactly once; its exit status is the
 /// program's.
-final class SpawnedProcess: Sendable {
-    struct Request: Sendable {
+/// `package`: the browser environment starts Chromium as an unprivileged uid with it.
+package final class SpawnedProcess: Sendable {
+    package struct Request: Sendable {
         var executable: String
         var arguments: [String]
         var environment: [String: String]
@@ -31,9 +32,26 @@ final class SpawnedProcess: Sendable {
         var programCgroupProcsFiles: [String]
         var uid: UInt32
         var limits: SandboxLimits
+
+        package init(
+            executable: String, arguments: [String], environment: [String: String], stdin: Int32, stdout: Int32, stderr: Int32,
+            extraFD: Int32?, cgroupProcsFiles: [String], programCgroupProcsFiles: [String], uid: UInt32, limits: SandboxLimits
+        ) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environment = environment
+            self.stdin = stdin
+            self.stdout = stdout
+            self.stderr = stderr
+            self.extraFD = extraFD
+            self.cgroupProcsFiles = cgroupProcsFiles
+            self.programCgroupProcsFiles = programCgroupProcsFiles
+            self.uid = uid
+            self.limits = limits
+        }
     }
 
-    let pid: pid_t
+    package let pid: pid_t
     private let status = Mutex<ExitStatus?>(nil)
 
     private init(pid: pid_t) { self.pid = pid }
@@ -45,7 +63,7 @@ final class SpawnedProcess: Sendable {
     ]
 
     /// Starts the program from the ``SpawnThread`` (see there why).
-    static func spawn(_ request: Request) async throws(SandboxError) -> SpawnedProcess {
+    package static func spawn(_ request: Request) async throws(SandboxError) -> SpawnedProcess {
         try await SpawnThread.shared.run { Result { () throws(SandboxError) in try spawnHere(request) } }.get()
     }
 
@@ -91,7 +109,7 @@ final class SpawnedProcess: Sendable {
     }
 
     /// The exit status if the process has ended (reaping it), else `nil`.
-    func poll() -> ExitStatus? {
+    package func poll() -> ExitStatus? {
         status.withLock { known -> ExitStatus? in
             if let known { return known }
             var raw: Int32 = 0
@@ -104,7 +122,7 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Waits up to `timeout` for the process to end; `nil` if it is still running.
-    func wait(timeout: Duration) async -> ExitStatus? {
+    package func wait(timeout: Duration) async -> ExitStatus? {
         let deadline = ContinuousClock.now + timeout
         var pause = Duration.milliseconds(1)
         while true {
@@ -116,7 +134,7 @@ final class SpawnedProcess: Sendable {
     }
 
     /// SIGKILL to `target` (or every process of `uid` for -1), sent as `uid`.
-    static func kill(as uid: UInt32, _ target: pid_t) -> Int32 {
+    package static func kill(as uid: UInt32, _ target: pid_t) -> Int32 {
         oe_kill_as_uid(uid, uid, target)
     }
 }

@@ -7,10 +7,11 @@ import Foundation
 /// crashed server's locks are released by the kernel. The lock file says `clean` once a
 /// holder has removed everything of the uid; anything else tells the next holder to
 /// sweep leftovers first (``needsSweep``).
-final class UIDLease: Sendable {
-    let uid: UInt32
+/// `package`: the browser environment leases the uid its Chromium runs as.
+package final class UIDLease: Sendable {
+    package let uid: UInt32
     /// `false` when the previous holder ended cleanly.
-    let needsSweep: Bool
+    package let needsSweep: Bool
     private let fd: Int32
 
     private init(uid: UInt32, fd: Int32, needsSweep: Bool) {
@@ -20,7 +21,7 @@ final class UIDLease: Sendable {
     }
 
     /// Takes the lock of `uid` if no process holds it, marking it in use.
-    static func tryAcquire(uid: UInt32, lockDirectory: String) throws(SandboxError) -> UIDLease? {
+    package static func tryAcquire(uid: UInt32, lockDirectory: String) throws(SandboxError) -> UIDLease? {
         let path = "\(lockDirectory)/\(uid)"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .hostOperation("cannot open lock \(path): \(String(cString: strerror(errno)))") }
@@ -37,7 +38,7 @@ final class UIDLease: Sendable {
     }
 
     /// Releases the lock; `clean` records that nothing of the uid is left.
-    func release(clean: Bool) {
+    package func release(clean: Bool) {
         if clean {
             _ = ftruncate(fd, 0)
             _ = pwrite(fd, "clean", 5, 0)
