@@ -63,6 +63,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The /web page: one HTML file, compiled into the binary (no files to install).
+            resources: [.embedInCode("Web/WebPage.html")],
             swiftSettings: fastAsync
         ),
         // Environments, each target as heavy as what it needs: echo and grid on Core alone;

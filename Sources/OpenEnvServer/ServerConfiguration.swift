@@ -54,6 +54,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// With ``accessTokens``, whether `/metrics` needs a token like every other route
     /// (default) or is open like `/health`.
     public var metricsRequireToken = true
+    /// Whether the browser page is served at `/web/` (with `/` and `/web` redirecting to it,
+    /// and its capabilities at `/web/config.json`). Default off; `openenv serve --web`
+    /// decides for the command line (``WebRoutes``).
+    public var webInterface = false
+    /// The README the page shows (`GET /web/metadata`'s `readme_content`) instead of the
+    /// environment's own; `openenv serve` reads it from `$ENV_README_PATH`, as the reference's
+    /// web UI does. `nil`: the environment's.
+    public var webReadme: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,
