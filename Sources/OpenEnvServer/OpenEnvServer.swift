@@ -93,7 +93,7 @@ public struct OpenEnvServer: Sendable {
             SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: &router)
         }
         StreamableMCPEndpoint(registry: registry, factory: factory).register(on: &router)
-        if configuration.webInterface { WebRoutes(factory: factory, configuration: configuration).register(on: &router) }
+        if configuration.webInterface { WebRoutes(factory: factory, configuration: configuration, registry: registry).register(on: &router) }
         for route in WebSocketRoute.offered(by: self) where route != .jsonRPC { router.reserve(route.rawValue) }  // POST /mcp is HTTP
         return router
     }

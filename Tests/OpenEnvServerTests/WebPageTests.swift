@@ -20,7 +20,7 @@ struct WebPageTests {
 
     @Test func theRootAndWebRedirectToTheSlashedPage() throws {
         var router = HTTPRouter()
-        WebRoutes(factory: EnvironmentFactory { GridEnvironment() }, configuration: Self.withPage).register(on: &router)
+        WebRoutes(factory: EnvironmentFactory { GridEnvironment() }, configuration: Self.withPage, registry: nil).register(on: &router)
         for path in ["/", "/web"] {
             guard case .constant(let response) = router.route(.GET, path).0 else { Issue.record("\(path) is not constant"); continue }
             #expect(response.status == .temporaryRedirect, "\(path)")
@@ -93,7 +93,7 @@ struct WebPageTests {
     @Test func theHintTellsThePageThatATokenIsNeeded() throws {
         var configuration = Self.withPage
         configuration.accessTokens = try AccessTokens(parsing: "secret\n")
-        let body = String(decoding: WebRoutes(factory: EnvironmentFactory { GridEnvironment() }, configuration: configuration).pageResponse.body, as: UTF8.self)
+        let body = String(decoding: WebRoutes(factory: EnvironmentFactory { GridEnvironment() }, configuration: configuration, registry: nil).pageResponse.body, as: UTF8.self)
         #expect(body.contains(#"<script type="application/json" id="hints">{"auth":true} </script>"#))
         #expect(!body.contains("secret"))
     }

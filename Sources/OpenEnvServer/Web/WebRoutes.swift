@@ -17,6 +17,10 @@ import OpenEnvCore
 struct WebRoutes: Sendable {
     let factory: EnvironmentFactory
     let configuration: ServerConfiguration
+    /// Asked once, by the first `/web/config.json`, whether the Task API answers (an
+    /// environment type may offer it while an instance has no tasks, as `coding` without a
+    /// taskset does: its Task API routes answer 501).
+    let registry: SessionRegistry?
 
     /// Paths served without a token when tokens are configured.
     static let openPaths: Set<String> = ["/", "/web", "/web/"]
@@ -33,7 +37,8 @@ struct WebRoutes: Sendable {
         router.add(.GET, "/", .constant(redirect))
         router.add(.GET, "/web", .constant(redirect))
         router.add(.GET, "/web/", .constant(pageResponse))
-        router.add(.GET, "/web/config.json", .constant(.json(capabilities)))
+        let tasks = TaskAvailability()
+        router.get("/web/config.json") { _, _ in .json(capabilities(tasks: await tasks.value(registry: registry, factory: factory))) }
         router.add(.GET, "/web/metadata", .constant(.json(metadata)))
     }
 
@@ -58,13 +63,13 @@ struct WebRoutes: Sendable {
 
     /// What the page may call: tools (JSON-RPC over `/ws`), MCP actions through `step`, the
     /// Task API, HTTP simulation routes.
-    var capabilities: JSONValue {
+    func capabilities(tasks: Bool) -> JSONValue {
         [
             "env_name": .string(factory.info.envName),
             "mode": .string(configuration.mode.rawValue),
             "tools": .bool(factory.providesTools),
             "mcp_actions": .bool(factory.acceptsMCPActions),
-            "tasks": .bool(factory.providesTasks),
+            "tasks": .bool(tasks),
             "max_message_size": .int(configuration.maxMessageSize),
         ]
     }
@@ -84,5 +89,22 @@ struct WebRoutes: Sendable {
             if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start..<(start + needle.count) }
         }
         return nil
+    }
+}
+
+/// Whether an instance of the environment answers the Task API, found out once with a
+/// temporary instance (as every Task API call makes one) and then remembered.
+private actor TaskAvailability {
+    private var known: Bool?
+
+    func value(registry: SessionRegistry?, factory: EnvironmentFactory) async -> Bool {
+        if let known { return known }
+        guard factory.providesTasks, let registry else { known = false; return false }
+        let answer = (try? await registry.call(.temporary, countsAsActivity: false) { environment -> Bool in
+            guard let provider = environment.tasks else { return false }
+            return try await !provider.listSplits().isEmpty
+        }) ?? false
+        known = answer
+        return answer
     }
 }
