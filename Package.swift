@@ -71,6 +71,8 @@ let package = Package(
                 // Spans of resets, steps and tool calls (ServerConfiguration.tracing): the API only.
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
+            // The /web page: one HTML file, compiled into the binary (no files to install).
+            resources: [.embedInCode("Web/WebPage.html")],
             swiftSettings: fastAsync
         ),
         // The OTLP exporter behind ServerConfiguration.tracing (OTEL_* variables): swift-otel,

@@ -32,6 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
         transform: { try ServerConfiguration.Mode.parse($0) })
     var mode: ServerConfiguration.Mode?
 
+    @Option(help: "The browser page at /web/: auto (on in simulation mode; in production mode only with $ENABLE_WEB_INTERFACE=true, as the reference), on or off.")
+    var web = WebInterfaceArgument.auto
+
     @Option(help: "Seconds between server WebSocket pings; a peer that misses a pong for a whole period is dropped. 0 disables.")
     var pingInterval: Double = 20
 
@@ -160,6 +163,11 @@ struct ServeCommand: AsyncParsableCommand {
         settings.stepThreads = stepThreads
         settings.requestTimeout = Self.duration(requestTimeout)!
         try access.apply(to: &settings)
+        settings.webInterface = web.isEnabled(mode: settings.mode, environment: ProcessInfo.processInfo.environment)
+        if settings.webInterface, let path = ProcessInfo.processInfo.environment["ENV_README_PATH"], !path.isEmpty {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read $ENV_README_PATH (\(path))") }
+            settings.webReadme = String(decoding: data, as: UTF8.self)
+        }
         // Code that records through the global swift-metrics system (the sandbox) lands in
         // the same registry as the server's own metrics.
         settings.metrics?.bootstrapMetricsSystem()
@@ -176,7 +184,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tracing = configuration.tracing == nil ? "" : " tracing=otlp"
         try await server.run { port in
             FileHandle.standardError.write(Data(
-                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\(tracing)\n".utf8))
+                "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) env=\(name) mode=\(configuration.mode.rawValue) max_sessions=\(limit)\(auth)\(tracing)\(configuration.webInterface ? " web=/web/" : "")\n".utf8))
         }
     }
 }

@@ -98,6 +98,7 @@ public struct OpenEnvServer: Sendable {
             SimulationRoutes(registry: registry, factory: factory, configuration: configuration, logger: logger).register(on: &router)
         }
         StreamableMCPEndpoint(registry: registry, factory: factory).register(on: &router)
+        if configuration.webInterface { WebRoutes(factory: factory, configuration: configuration, registry: registry).register(on: &router) }
         for route in WebSocketRoute.offered(by: self) where route != .jsonRPC { router.reserve(route.rawValue) }  // POST /mcp is HTTP
         return router
     }
@@ -154,7 +155,12 @@ private struct Listener: Service {
                         guard WebSocketRoute.matching(head.uri, in: webSocketRoutes) != nil,
                             Self.principal(of: head, gate: gate) != nil
                         else { return channel.eventLoop.makeSucceededFuture(nil) }
-                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                        // A browser that offered the page's subprotocol needs it named back.
+                        var headers = HTTPHeaders()
+                        if AccessGate.offersWebSocketProtocol(head.headers) {
+                            headers.add(name: "sec-websocket-protocol", value: AccessGate.webSocketProtocol)
+                        }
+                        return channel.eventLoop.makeSucceededFuture(headers)
                     },
                     upgradePipelineHandler: { channel, head in
                         let request = HTTPRequest(head: head, body: [], principal: Self.principal(of: head, gate: gate) ?? nil)

@@ -57,6 +57,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Where spans of resets, steps and tool calls go, with the `traceparent` of requests
     /// honoured (``ServerTracing``); `nil` (the default): no span, no header read.
     public var tracing: ServerTracing?
+    /// Whether the browser page is served at `/web/` (with `/` and `/web` redirecting to it,
+    /// and its capabilities at `/web/config.json`). Default off; `openenv serve --web`
+    /// decides for the command line (``WebRoutes``).
+    public var webInterface = false
+    /// The README the page shows (`GET /web/metadata`'s `readme_content`) instead of the
+    /// environment's own; `openenv serve` reads it from `$ENV_README_PATH`, as the reference's
+    /// web UI does. `nil`: the environment's.
+    public var webReadme: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, mode: Mode = .simulation, maxSessions: Int? = nil,

@@ -11,7 +11,13 @@ import OpenEnvCore
 ///   a request without one gets `401 {"detail":"Not authenticated"}`, a wrong one
 ///   `401 {"detail":"Invalid token"}`, both with `WWW-Authenticate: Bearer`. A WebSocket
 ///   upgrade is checked the same way before it is accepted, so a refused socket never
-///   reaches an endpoint and never creates a session.
+///   reaches an endpoint and never creates a session. A browser cannot set that header on
+///   a WebSocket, so an upgrade may instead offer the subprotocol
+///   `openenv.bearer.<token as lowercase hex>` next to `openenv` (``webSocketToken(in:)``);
+///   the server then answers with `openenv` (docs/security.md).
+/// - With the web page on (``ServerConfiguration/webInterface``), `/`, `/web` and `/web/`
+///   are open too: the page holds nothing of the environment and asks for a token before
+///   it calls any other route.
 /// - With allowed origins, a browser's preflight (`OPTIONS` with `Origin` and
 ///   `Access-Control-Request-Method`) is answered before authentication (browsers send no
 ///   credentials on it), and responses to an allowed `Origin` carry
@@ -32,6 +38,7 @@ struct AccessGate: Sendable {
         corsOrigins = Set(configuration.corsAllowedOrigins)
         var open: Set<String> = ["/health", "/ready"]
         if !configuration.metricsRequireToken { open.insert("/metrics") }
+        if configuration.webInterface { open.formUnion(WebRoutes.openPaths) }
         openPaths = open
         self.metrics = metrics
         self.logger = logger
@@ -52,7 +59,9 @@ struct AccessGate: Sendable {
         guard let tokens else { return .allow(nil) }
         let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         if openPaths.contains(bare) { return .allow(nil) }
-        let presented = headers["authorization"].lazy.compactMap { AccessTokens.bearerToken(in: Substring($0)) }.first
+        let presented =
+            headers["authorization"].lazy.compactMap { AccessTokens.bearerToken(in: Substring($0)) }.first
+            ?? (webSocket ? Self.webSocketToken(in: headers).map { Substring(String(decoding: $0, as: UTF8.self)) } : nil)
         guard let presented else {
             if record { refused(path: bare, webSocket: webSocket, reason: "missing") }
             return .refuse(Self.unauthorized("Not authenticated", challenge: #"Bearer realm="openenv""#))
@@ -62,6 +71,49 @@ struct AccessGate: Sendable {
             return .refuse(Self.unauthorized("Invalid token", challenge: #"Bearer realm="openenv", error="invalid_token""#))
         }
         return .allow(principal)
+    }
+
+    /// The subprotocol a browser page offers next to its bearer token, and the one the server
+    /// answers with when it was offered.
+    static let webSocketProtocol = "openenv"
+    private static let tokenProtocolPrefix = "openenv.bearer."
+
+    /// The token a WebSocket upgrade carries as the subprotocol `openenv.bearer.<hex>` (the
+    /// token's bytes as hex digits, since a subprotocol name allows few characters), or `nil`.
+    static func webSocketToken(in headers: HTTPHeaders) -> [UInt8]? {
+        for value in headers["sec-websocket-protocol"] {
+            for name in value.split(separator: ",") {
+                let trimmed = name.trimmingSpaces
+                guard trimmed.hasPrefix(tokenProtocolPrefix) else { continue }
+                let hex = Array(trimmed.dropFirst(tokenProtocolPrefix.count).utf8)
+                guard !hex.isEmpty, hex.count.isMultiple(of: 2), hex.count <= 2048 else { return nil }
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(hex.count / 2)
+                var index = 0
+                while index < hex.count {
+                    guard let high = hexDigit(hex[index]), let low = hexDigit(hex[index + 1]) else { return nil }
+                    bytes.append(high << 4 | low)
+                    index += 2
+                }
+                return bytes
+            }
+        }
+        return nil
+    }
+
+    /// Whether an upgrade offered ``webSocketProtocol`` (the answer must then name it, or a
+    /// browser drops the socket).
+    static func offersWebSocketProtocol(_ headers: HTTPHeaders) -> Bool {
+        headers["sec-websocket-protocol"].contains { $0.split(separator: ",").contains { $0.trimmingSpaces == webSocketProtocol } }
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private func refused(path: String, webSocket: Bool, reason: String) {
@@ -103,5 +155,14 @@ struct AccessGate: Sendable {
 
     private func corsHeaders(origin: String) -> [(String, String)] {
         [("access-control-allow-origin", origin), ("vary", "Origin"), ("access-control-expose-headers", "mcp-session-id, www-authenticate")]
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    fileprivate var trimmingSpaces: Substring {
+        var value = drop(while: { $0 == " " || $0 == "\t" })
+        while value.last == " " || value.last == "\t" { value = value.dropLast() }
+        return value
     }
 }
