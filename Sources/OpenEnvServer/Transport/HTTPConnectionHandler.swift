@@ -21,9 +21,9 @@ import OpenEnvCore
 /// it is routed; a refused one never reaches a route.
 ///
 /// Lives on its channel's event loop; never touched from elsewhere.
-final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+package final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundOut = HTTPServerResponsePart
 
     private let router: HTTPRouter
     private let bodyLimit: Int
@@ -42,7 +42,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let gate: AccessGate?
     private let metrics: ServerMetrics?
 
-    init(
+    package init(
         router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
         requestTimeout: TimeAmount = .seconds(30), gate: AccessGate? = nil, metrics: ServerMetrics? = nil
     ) {
@@ -55,12 +55,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.requestTimeout = requestTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         idleSince = .now()
         armRequestTimer(at: .now() + requestTimeout, context: context)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         requestTimer?.cancel()
         requestTimer = nil
     }
@@ -93,7 +93,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
