@@ -24,6 +24,14 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("backend"), help: ArgumentHelp("A backend server's URL, http://host:port (repeatable).", valueName: "url"))
     var backends: [String] = []
 
+    @Option(name: .customLong("backend-dns"), help: ArgumentHelp(
+        "Also route to every address NAME resolves to, on PORT, resolved again at each health interval (a Kubernetes headless Service).",
+        valueName: "name:port"))
+    var backendDNS: String?
+
+    @Option(help: "On SIGTERM, seconds open sessions get to end before they are closed with BACKEND_LOST.")
+    var drainTimeout: Double = 30
+
     @Option(help: ArgumentHelp(
         "A file holding the bearer token that PUT /admin/backends requires (else $OPENENV_GATEWAY_ADMIN_TOKEN_FILE); without one the admin API answers 403.",
         valueName: "path"))
@@ -53,6 +61,8 @@ struct GatewayCommand: AsyncParsableCommand {
         guard healthInterval > 0, requestTimeout > 0, upstreamTimeout > 0 else {
             throw ValidationError("--health-interval, --request-timeout and --upstream-timeout must be positive")
         }
+        if let backendDNS, DNSDiscovery(backendDNS) == nil { throw ValidationError("--backend-dns \(backendDNS): expected name:port") }
+        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
         guard failuresBeforeDown >= 1 else { throw ValidationError("--failures-before-down must be at least 1") }
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
         _ = try adminToken()
@@ -73,15 +83,18 @@ struct GatewayCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             host: host, port: port, backends: backends.compactMap { BackendAddress(url: $0) }, adminToken: try adminToken(),
             maxMessageSize: maxMessageSize, requestTimeout: .milliseconds(Int64(requestTimeout * 1000)),
             upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)), healthInterval: .milliseconds(Int64(healthInterval * 1000)),
             healthTimeout: .milliseconds(Int64(max(1, healthInterval * 2) * 1000)), failuresBeforeDown: failuresBeforeDown)
+        configuration.backendDNS = backendDNS
+        configuration.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         let host = self.host
         let admin = configuration.adminToken == nil ? "off" : "token"
         let count = configuration.backends.count
-        try await OpenEnvGateway(configuration: configuration).run { port in
+        let gateway = OpenEnvGateway(configuration: configuration)
+        try await gateway.run { port in
             FileHandle.standardError.write(Data(
                 "\(OpenEnvCommandLine.context.name): listening on http://\(host):\(port) backends=\(count) admin=\(admin)\n".utf8))
         }

@@ -5,6 +5,13 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int
     /// The backends at start (`--backend`); `PUT /admin/backends` replaces the set later.
     public var backends: [BackendAddress]
+    /// `NAME:PORT`: also take as backends every address `NAME` resolves to, resolved again
+    /// at each health interval (a Kubernetes headless Service). Replaces the whole set each
+    /// time, like `PUT /admin/backends`.
+    public var backendDNS: String?
+    /// On SIGTERM: no new connections, then open relays get this long to end before they
+    /// are failed (their clients get `BACKEND_LOST` naming the shutdown).
+    public var drainTimeout: Duration = .seconds(30)
     /// The bearer token `PUT /admin/backends` requires. `nil`: the admin routes answer 403
     /// (the set is fixed by `--backend`). Never forwarded, never a backend's token.
     public var adminToken: String?

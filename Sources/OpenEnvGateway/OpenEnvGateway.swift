@@ -148,21 +148,39 @@ private struct GatewayListener: Service {
         let port = channel.localAddress?.port ?? configuration.port
         logger.info("listening", metadata: ["address": "\(configuration.host):\(port)", "backends": "\(pool.all.count)"])
         let monitoring = Task { await monitor.run() }
+        let discovery = configuration.backendDNS.flatMap(DNSDiscovery.init).map { dns in
+            Task {
+                while !Task.isCancelled {
+                    if let found = dns.resolve() { await monitor.poll(pool.replace(with: found)) }
+                    try? await Task.sleep(for: configuration.healthInterval)
+                }
+            }
+        }
         await onListening(port)
         try? await gracefulShutdown()
-        monitoring.cancel()
+        discovery?.cancel()
         try? await channel.close()
-        // Every relay ends now: its client hears why.
-        for backend in pool.all {
-            _ = pool.record(.failed("gateway shutting down"), for: backend)
-        }
+        // Open relays get the drain timeout to end; then each client hears why it ends.
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while pool.relayCount > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
+        monitoring.cancel()
         _ = await monitoring.value
+        for backend in pool.all {
+            for channel in pool.takeRelays(of: backend) {
+                channel.pipeline.fireUserInboundEventTriggered(FrameRelay.BackendLost(cause: "the gateway is shutting down"))
+            }
+        }
     }
 
     /// Decides where an upgrade goes; `nil` sends the request to the HTTP side.
+    ///
+    /// A backend that cannot be connected to (before any session exists there) is set
+    /// aside and the next best one is tried, up to three in all: no session is moved, since
+    /// none existed. A backend that answers the upgrade with an HTTP status (401, 404…) is
+    /// not retried: the HTTP side forwards the request so the client gets that answer.
     /// Must be called on `channel`'s event loop.
     static func plan(
-        _ head: HTTPRequestHead, pool: BackendPool, connector: BackendConnector, channel: any Channel
+        _ head: HTTPRequestHead, pool: BackendPool, connector: BackendConnector, channel: any Channel, attempt: Int = 1
     ) -> EventLoopFuture<UpgradePlan?> {
         let eventLoop = channel.eventLoop
         let query = HTTPRequest(head: head, body: []).query
@@ -186,13 +204,17 @@ private struct GatewayListener: Service {
             }
         }
         let backendAddress = backend.address
+        let pinned = !reserved && query["session_id"].map { !$0.isEmpty } == true
         return connector.connect(to: backendAddress, uri: head.uri, headers: head.headers, on: eventLoop) {
             FrameRelay(side: .backend, backend: backendAddress)
         }
         .map { UpgradePlan?.some(.relay(backendChannel: $0, backend: backend, reserved: reserved)) }
-        .flatMapErrorThrowing { _ in
+        .flatMapError { error in
             if reserved { pool.release(backend) }
-            return nil
+            guard !(error is BackendConnector.Refusal) else { return eventLoop.makeSucceededFuture(nil) }
+            pool.connectionFailed(backend)
+            guard !pinned, attempt < 3 else { return eventLoop.makeSucceededFuture(nil) }
+            return plan(head, pool: pool, connector: connector, channel: channel, attempt: attempt + 1)
         }
     }
 

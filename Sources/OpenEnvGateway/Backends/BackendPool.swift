@@ -54,11 +54,13 @@ package final class BackendPool: Sendable {
         var active = 0
         var max: Int?
         var draining = false
+        /// A connection to it just failed: no new sessions until a poll succeeds again.
+        var suspect = false
         var relays: [ObjectIdentifier: any Channel] = [:]
         var httpSessions: Set<String> = []
         var lastError: String?
 
-        var routable: Bool { listed && up && !draining }
+        var routable: Bool { listed && up && !draining && !suspect }
         var hasRoom: Bool { max.map { active < $0 } ?? true }
         var ratio: Double { Double(active) / Double(max ?? Int.max) }
     }
@@ -135,10 +137,20 @@ package final class BackendPool: Sendable {
         }
     }
 
+    /// A connection to `backend` failed before any session existed on it: it gets no new
+    /// sessions until its next successful poll (its open sessions are left alone: the poll
+    /// decides whether it is dead).
+    package func connectionFailed(_ backend: Backend) {
+        state.withLock { state in
+            guard state.entries[backend.serial] != nil else { return }
+            state.entries[backend.serial]!.suspect = true
+        }
+    }
+
     /// The least-loaded backend that is up (full or not): for requests that open no session.
     package func any() -> Backend? {
         state.withLock { state in
-            let candidates = state.entries.values.filter { $0.up }
+            let candidates = state.entries.values.filter { $0.up && !$0.suspect }
             let preferred = candidates.filter(\.routable)
             return (preferred.isEmpty ? candidates : preferred).min { ($0.ratio, $0.backend.serial) < ($1.ratio, $1.backend.serial) }?.backend
         }
@@ -184,6 +196,18 @@ package final class BackendPool: Sendable {
         }
     }
 
+    /// Relays open on every backend.
+    package var relayCount: Int { state.withLock { $0.entries.values.reduce(0) { $0 + $1.relays.count } } }
+
+    /// Hands over (and forgets) the relays of `backend`, to fail them.
+    package func takeRelays(of backend: Backend) -> [any Channel] {
+        state.withLock { state in
+            guard let relays = state.entries[backend.serial]?.relays else { return [] }
+            state.entries[backend.serial]!.relays = [:]
+            return Array(relays.values)
+        }
+    }
+
     // MARK: HTTP sessions
 
     package func pin(_ session: String, to backend: Backend) {
@@ -225,6 +249,7 @@ package final class BackendPool: Sendable {
             case .ready(let active, let max, let draining):
                 entry.failures = 0
                 entry.up = true
+                entry.suspect = false
                 if let active { entry.active = active }
                 entry.max = max
                 entry.draining = draining

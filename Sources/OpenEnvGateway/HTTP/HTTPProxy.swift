@@ -108,6 +108,7 @@ struct HTTPProxy: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             return .detail(.string("backend \(backend.address) did not answer within \(timeout)"), status: .gatewayTimeout)
         } catch {
+            pool.connectionFailed(backend)  // no new sessions there until it answers a poll again
             return .detail(.string("backend \(backend.address) failed: \(error)"), status: .badGateway)
         }
     }
