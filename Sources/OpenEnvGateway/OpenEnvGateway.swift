@@ -170,6 +170,7 @@ private struct GatewayListener: Service {
                 channel.pipeline.fireUserInboundEventTriggered(FrameRelay.BackendLost(cause: "the gateway is shutting down"))
             }
         }
+        try? await Task.sleep(for: .milliseconds(200))  // the close frames on their way out
     }
 
     /// Decides where an upgrade goes; `nil` sends the request to the HTTP side.

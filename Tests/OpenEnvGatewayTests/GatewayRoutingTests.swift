@@ -18,7 +18,7 @@ import Testing
 
     /// Runs `body` with one grid server per entry of `maxSessions` and a gateway in front of them.
     func withGateway<T: Sendable>(
-        maxSessions: [Int], configure: (inout GatewayConfiguration) -> Void = { _ in },
+        maxSessions: [Int], configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable (_ gateway: String, _ backends: [Int]) async throws -> T
     ) async throws -> T {
         try await withServers(maxSessions[...], ports: []) { ports in
