@@ -207,10 +207,36 @@ let package = Package(
             ],
             path: "Examples/Rollout"
         ),
+        // `openenv gateway`: one URL in front of many servers (SwiftNIO relays, AsyncHTTPClient
+        // for proxied HTTP and health checks).
+        .target(
+            name: "OpenEnvGateway",
+            dependencies: [
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenEnvGatewayTests",
+            dependencies: [
+                "OpenEnvGateway", "OpenEnvClient", "OpenEnvCore", "OpenEnvServer", "OpenEnvEnvironments", "OpenEnvTestSupport", "OpenEnvHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "OpenEnvCLI",
             dependencies: [
-                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation", "OpenEnvHTTP",
+                "OpenEnvCore", "OpenEnvServer", "OpenEnvBench", "OpenEnvValidation", "OpenEnvHTTP", "OpenEnvGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

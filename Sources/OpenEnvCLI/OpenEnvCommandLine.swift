@@ -70,6 +70,7 @@ struct RootCommand: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: context.name, abstract: context.abstract,
             subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, ValidateCommand.self, BuildCommand.self, PushCommand.self]
+                + [GatewayCommand.self]
                 + context.extraCommands)
     }
 }

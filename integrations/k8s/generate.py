@@ -24,11 +24,19 @@ One multi-document YAML file (stdout without --out), in this order:
                                            `openenv_session_utilisation` (active ÷ max sessions
                                            per pod), target --target-utilisation; scale-down
                                            stabilised over --scale-down-window seconds.
-  Deployment      openenv-<env>-gateway    `openenv gateway` (PLACEHOLDER: the command does not
-                                           exist yet; image and args are what we expect it to
-                                           take, see docs/scale-out.md).
+  Deployment      openenv-<env>-gateway    `openenv gateway --backend-dns <servers Service>:8000`
+                                           (the same image: the gateway is the same binary):
+                                           backends are the ready pods the headless Service
+                                           resolves to, re-resolved every second; readiness
+                                           GET /health (answered by a backend: not ready while
+                                           no backend is), liveness a TCP connect (the gateway
+                                           itself, whatever its backends do); grace period =
+                                           its --drain-timeout (--session-drain) + 15 s.
   Service         openenv-<env>-gateway    ClusterIP, port 80 -> the gateway's 8080: the one
-                                           base_url clients use.
+                                           base_url clients use. sessionAffinity ClientIP: each
+                                           gateway replica knows only the HTTP sessions
+                                           (`session_id`) created through it (a WebSocket
+                                           session stays on its one connection anyway).
 
 The image must contain `openenv` (and, for coding/terminal, bubblewrap and python3): the
 tarball of scripts/package unpacked on debian:bookworm-slim, or `openenv build`'s image for an
@@ -36,8 +44,7 @@ environment package (then --command names that package's executable).
 
 What the manifests need from the cluster that this repository does not provide yet: a metrics
 pipeline (prometheus-adapter, KEDA) that publishes `openenv_session_utilisation` per pod to the
-custom metrics API (the server exports that gauge on GET /metrics, in Prometheus format), and
-the gateway.
+custom metrics API (the server exports that gauge on GET /metrics, in Prometheus format).
 """
 
 from __future__ import annotations
@@ -51,7 +58,6 @@ import yaml
 PORT = 8000
 GATEWAY_PORT = 8080
 METRIC = "openenv_session_utilisation"
-GATEWAY_IMAGE_PLACEHOLDER = "REPLACE-ME/swift-openenv-gateway:unreleased"
 
 # preStop: wait (bounded) until the server's /ready reports no active session. Plain bash and
 # /dev/tcp, since the runtime image (debian:bookworm-slim) has bash but no curl or wget.
@@ -155,26 +161,25 @@ def manifests(a: argparse.Namespace) -> List[Dict[str, Any]]:
     backends_dns = f"{name}-servers.{a.namespace}.svc.cluster.local:{PORT}"
     gateway = {
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {**meta(f"{name}-gateway", gateway_labels),
-                     "annotations": {"openenv.dev/placeholder": "openenv gateway does not exist yet; image and args are the expected interface"}},
+        "metadata": meta(f"{name}-gateway", gateway_labels),
         "spec": {
             "replicas": a.gateway_replicas,
             "selector": {"matchLabels": gateway_labels},
             "template": {
                 "metadata": {"labels": gateway_labels},
                 "spec": {
-                    "terminationGracePeriodSeconds": grace,
+                    "terminationGracePeriodSeconds": a.session_drain + 15,
                     "containers": [{
                         "name": "gateway",
-                        "image": a.gateway_image,
+                        "image": a.gateway_image or a.image,
                         "command": [a.command],
                         "args": ["gateway", "--host", "0.0.0.0", "--port", str(GATEWAY_PORT),
-                                 "--backend-dns", backends_dns, "--drain-timeout", str(a.drain_timeout)],
+                                 "--backend-dns", backends_dns, "--drain-timeout", str(a.session_drain)],
                         "ports": [{"name": "http", "containerPort": GATEWAY_PORT, "protocol": "TCP"}],
                         "resources": {"requests": {"cpu": "500m", "memory": "256Mi"},
                                       "limits": {"cpu": "2", "memory": "1Gi"}},
                         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 2},
-                        "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10},
+                        "livenessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 10},
                     }],
                 },
             },
@@ -182,7 +187,7 @@ def manifests(a: argparse.Namespace) -> List[Dict[str, Any]]:
     }
     gateway_svc = {
         "apiVersion": "v1", "kind": "Service", "metadata": meta(f"{name}-gateway", gateway_labels),
-        "spec": {"type": "ClusterIP", "selector": gateway_labels,
+        "spec": {"type": "ClusterIP", "selector": gateway_labels, "sessionAffinity": "ClientIP",
                  "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]},
     }
     return [deployment, servers_svc, pdb, hpa, gateway, gateway_svc]
@@ -208,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target-utilisation", type=float, default=0.7,
                    help="HPA target of active ÷ max sessions per pod")
     p.add_argument("--scale-down-window", type=int, default=300)
-    p.add_argument("--gateway-image", default=GATEWAY_IMAGE_PLACEHOLDER)
+    p.add_argument("--gateway-image", default=None, help="the gateway's image (default: --image; same binary)")
     p.add_argument("--gateway-replicas", type=int, default=2)
     p.add_argument("--out", help="file to write (default: stdout)")
     return p

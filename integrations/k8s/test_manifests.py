@@ -172,3 +172,43 @@ def test_the_prestop_hook_gives_up_at_its_limit(server):
         p = prestop(port, 2)
         assert p.wait(30) == 0
         assert time.monotonic() - start >= 2  # it waited its limit, since the session stayed open
+
+
+def test_the_gateway_runs_with_the_manifest_s_own_arguments_and_finds_its_backends_by_dns(docs, server):
+    port, base = server
+    gw = by_kind(docs, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"][0]
+    args = list(gw["args"])
+    assert args[0] == "gateway" and gw["image"] == "registry.example/swift-openenv:0.1.0"  # the same binary
+    assert by_kind(docs, "Service", "gateway")["spec"]["sessionAffinity"] == "ClientIP"
+    # the cluster's names become this machine's: the servers' Service is `localhost`
+    args[args.index("--backend-dns") + 1] = f"localhost:{port}"
+    args[args.index("--host") + 1] = "127.0.0.1"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        gw_port = s.getsockname()[1]
+    args[args.index("--port") + 1] = str(gw_port)
+    proc = subprocess.Popen([str(OPENENV_BIN), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gw_base = f"http://127.0.0.1:{gw_port}"
+    try:
+        deadline = time.monotonic() + 30
+        ready = None
+        while time.monotonic() < deadline:
+            try:
+                ready = requests.get(gw_base + "/ready", timeout=1).json()
+                if ready.get("backends", 0) >= 1:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        assert ready and ready["backends"] >= 1 and ready["max_sessions"] == 2, ready
+        # readiness: /health answered by a backend
+        assert requests.get(gw_base + gw["readinessProbe"]["httpGet"]["path"], timeout=5).status_code == 200
+        with GenericEnvClient(base_url=gw_base).sync() as env:
+            assert env.reset(seed=1).observation["row"] is not None
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

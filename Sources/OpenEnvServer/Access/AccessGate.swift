@@ -24,7 +24,7 @@ import OpenEnvCore
 ///   `Access-Control-Allow-Origin`. Without allowed origins no CORS header is ever sent.
 ///
 /// Immutable; used from every event loop.
-struct AccessGate: Sendable {
+package struct AccessGate: Sendable {
     let tokens: AccessTokens?
     let corsOrigins: Set<String>
     /// Paths served without a token: `/health` and `/ready` always (probes of load

@@ -6,12 +6,12 @@ import NIOCore
 /// such as sessions and environments) run on the connection's event loop thread, so a step
 /// costs no thread hops between NIO and the Swift concurrency pool. The trade-off: an
 /// environment that blocks its thread blocks the other connections of that loop.
-final class EventLoopTaskExecutor: TaskExecutor {
+package final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
     init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }

@@ -21,9 +21,9 @@ import OpenEnvCore
 /// it is routed; a refused one never reaches a route.
 ///
 /// Lives on its channel's event loop; never touched from elsewhere.
-final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+package final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundOut = HTTPServerResponsePart
 
     private let router: HTTPRouter
     private let bodyLimit: Int
@@ -44,7 +44,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Reads each request's `traceparent` (``ServerTracing``).
     private let tracing: ServerTracing?
 
-    init(
+    package init(
         router: HTTPRouter, bodyLimit: Int, executor: EventLoopTaskExecutor?, largeBodyExecutor: (any TaskExecutor)? = nil,
         requestTimeout: TimeAmount = .seconds(30), gate: AccessGate? = nil, metrics: ServerMetrics? = nil, tracing: ServerTracing? = nil
     ) {
@@ -58,12 +58,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.requestTimeout = requestTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         idleSince = .now()
         armRequestTimer(at: .now() + requestTimeout, context: context)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         requestTimer?.cancel()
         requestTimer = nil
     }
@@ -96,7 +96,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head

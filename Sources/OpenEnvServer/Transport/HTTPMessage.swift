@@ -3,22 +3,25 @@ import NIOHTTP1
 import OpenEnvCore
 
 /// An HTTP request with its whole body, as the router sees it.
-struct HTTPRequest: Sendable {
-    var method: HTTPMethod
+package struct HTTPRequest: Sendable {
+    package var method: HTTPMethod
     /// The path without the query string.
-    var path: String
-    var query: [String: String]
-    var headers: HTTPHeaders
-    var body: [UInt8]
+    package var path: String
+    /// The path and query as the client sent them.
+    package var uri: String
+    package var query: [String: String]
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
     /// Who the request authenticated as (``AccessGate``); `nil` without tokens configured.
     var principal: AccessPrincipal?
 
-    init(head: HTTPRequestHead, body: [UInt8], principal: AccessPrincipal? = nil) {
+    package init(head: HTTPRequestHead, body: [UInt8], principal: AccessPrincipal? = nil) {
         self.principal = principal
         method = head.method
         headers = head.headers
         self.body = body
         let uri = head.uri
+        self.uri = uri
         if let mark = uri.firstIndex(of: "?") {
             path = String(uri[..<mark])
             query = Self.parseQuery(uri[uri.index(after: mark)...])
@@ -42,20 +45,27 @@ struct HTTPRequest: Sendable {
 }
 
 /// A complete HTTP response.
-struct HTTPResponse: Sendable {
-    var status: HTTPResponseStatus
-    var contentType: String
-    var body: [UInt8]
+package struct HTTPResponse: Sendable {
+    package var status: HTTPResponseStatus
+    package var contentType: String
+    package var body: [UInt8]
     /// Headers beyond content type and length.
-    var headers: [(String, String)] = []
+    package var headers: [(String, String)] = []
+
+    package init(status: HTTPResponseStatus, contentType: String, body: [UInt8], headers: [(String, String)] = []) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
 
     /// A compact JSON response, as the reference's FastAPI writes them.
-    static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {
+    package static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "application/json", body: JSONWriter(style: .compact).bytes(value))
     }
 
     /// FastAPI's error body: `{"detail": …}`.
-    static func detail(_ detail: JSONValue, status: HTTPResponseStatus) -> HTTPResponse { json(["detail": detail], status: status) }
+    package static func detail(_ detail: JSONValue, status: HTTPResponseStatus) -> HTTPResponse { json(["detail": detail], status: status) }
 
     /// A 422 with pydantic issues.
     static func unprocessable(_ issues: [ValidationIssue], includeURL: Bool = false) -> HTTPResponse {

@@ -4,9 +4,9 @@ import NIOHTTP1
 /// known paths with another method `405 {"detail":"Method Not Allowed"}`, as FastAPI does.
 ///
 /// Paths are exact, or `/{name}/suffix` patterns whose first segment is a parameter.
-struct HTTPRouter: Sendable {
+package struct HTTPRouter: Sendable {
     /// How a route answers: a precomputed response needs no task.
-    enum Handler: Sendable {
+    package enum Handler: Sendable {
         case constant(HTTPResponse)
         case dynamic(@Sendable (HTTPRequest, [String: String]) async -> HTTPResponse)
     }
@@ -18,16 +18,20 @@ struct HTTPRouter: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Answers requests no route matches (a proxy forwards them); `nil`: 404 as FastAPI.
+    package var fallback: Handler?
 
-    mutating func add(_ method: HTTPMethod, _ path: String, _ handler: Handler) {
+    package init() {}
+
+    package mutating func add(_ method: HTTPMethod, _ path: String, _ handler: Handler) {
         routes.append(Route(method: method, segments: path.split(separator: "/", omittingEmptySubsequences: false), handler: handler))
     }
 
-    mutating func get(_ path: String, _ body: @escaping @Sendable (HTTPRequest, [String: String]) async -> HTTPResponse) {
+    package mutating func get(_ path: String, _ body: @escaping @Sendable (HTTPRequest, [String: String]) async -> HTTPResponse) {
         add(.GET, path, .dynamic(body))
     }
 
-    mutating func post(_ path: String, _ body: @escaping @Sendable (HTTPRequest, [String: String]) async -> HTTPResponse) {
+    package mutating func post(_ path: String, _ body: @escaping @Sendable (HTTPRequest, [String: String]) async -> HTTPResponse) {
         add(.POST, path, .dynamic(body))
     }
 
@@ -38,7 +42,7 @@ struct HTTPRouter: Sendable {
     }
 
     /// The handler for a request and the path parameters it matched.
-    func route(_ method: HTTPMethod, _ path: String) -> (Handler, [String: String]) {
+    package func route(_ method: HTTPMethod, _ path: String) -> (Handler, [String: String]) {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         var pathMatched = false
         for route in routes {
@@ -47,7 +51,7 @@ struct HTTPRouter: Sendable {
             if route.method == method { return (route.handler, parameters) }
         }
         if pathMatched { return (.constant(.detail("Method Not Allowed", status: .methodNotAllowed)), [:]) }
-        return (.constant(.detail("Not Found", status: .notFound)), [:])
+        return (fallback ?? .constant(.detail("Not Found", status: .notFound)), [:])
     }
 
     private static func match(_ pattern: [Substring], _ segments: [Substring]) -> [String: String]? {

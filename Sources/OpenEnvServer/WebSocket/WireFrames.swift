@@ -1,14 +1,14 @@
 import OpenEnvCore
 
 /// The server → client frames of `/ws`, as compact JSON text.
-enum WireFrames {
+package enum WireFrames {
     static let writer = JSONWriter(style: .compact)
 
-    static func frame(_ type: String, _ data: JSONValue) -> [UInt8] {
+    package static func frame(_ type: String, _ data: JSONValue) -> [UInt8] {
         writer.bytes(["type": .string(type), "data": data])
     }
 
-    static func error(_ code: String, _ message: String, extra: JSONObject = [:]) -> [UInt8] {
+    package static func error(_ code: String, _ message: String, extra: JSONObject = [:]) -> [UInt8] {
         var data: JSONObject = ["message": .string(message), "code": .string(code)]
         for member in extra { data[member.key] = member.value }
         return frame("error", .object(data))
