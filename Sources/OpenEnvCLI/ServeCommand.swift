@@ -83,6 +83,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "openspiel: how the other players move: random, first, last or middle legal action (default random).")
     var opponentPolicy: String?
 
+    @Option(help: "chess: how the opponent moves: random (seeded) or none (self-play: each step moves the side to move); default random.")
+    var opponent: String?
+
+    @Option(help: "chess: the colour the agent plays, white or black (default white).")
+    var agentColor: String?
+
+    @Option(help: "chess: half-moves after which a game is drawn (default 500).")
+    var maxMoves: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -121,6 +130,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let gameParams { values.append(("--game-params", gameParams)) }
         if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
         if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
+        if let opponent { values.append(("--opponent", opponent)) }
+        if let agentColor { values.append(("--agent-color", agentColor)) }
+        if let maxMoves { values.append(("--max-moves", maxMoves)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 
