@@ -47,7 +47,7 @@ GAMES = int(os.environ.get("CHESS_GAMES", "1000"))
 START = chess.STARTING_FEN
 PERFT_FENS = [
     "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1",
-    "8/2p5/3p4/KP5r/1R3p2/8/4P1P1/8 w - - 0 1",
+    "8/2p5/3p4/KP5r/1R3p1k/8/4P1P1/8 w - - 0 1",
     "r3k2r/Pppp1ppp/1b3nbN/nP6/BBP1P3/q4N2/Pp1P2PP/R2Q1RK1 w kq - 0 1",
     "rnbq1k1r/pp1Pbppp/2p5/8/2B5/8/PPP1NnPP/RNBQK2R w KQ - 1 8",
     "r4rk1/1pp1qppp/p1np1n2/2b1p1B1/2B1P3/P1NP1N2/1PP1QPPP/R4RK1 w - - 0 10",
@@ -55,12 +55,12 @@ PERFT_FENS = [
 
 # (agent_color, opponent, starting FENs, max_moves): the agent as white and as black against
 # the seeded random opponent, self-play from the initial position (every step moves the side
-# to move), and self-play from the perft positions with a short game so that more games fit.
+# to move), and self-play from the perft positions.
 CONFIGS = [
     ("white", "random", [START], 500),
     ("black", "random", [START], 500),
     ("white", "none", [START], 500),
-    ("white", "none", PERFT_FENS, 120),
+    ("white", "none", PERFT_FENS, 500),
 ]
 
 
