@@ -88,6 +88,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "browser: an origin (scheme://host[:port]) pages may load from besides the task server; repeatable. Default: none, no network.")
     var allowOrigin: [String] = []
+    @Option(help: "chess: how the opponent moves: random (seeded) or none (self-play: each step moves the side to move); default random.")
+    var opponent: String?
+
+    @Option(help: "chess: the colour the agent plays, white or black (default white).")
+    var agentColor: String?
+
+    @Option(help: "chess: half-moves after which a game is drawn (default 500).")
+    var maxMoves: String?
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
@@ -128,6 +136,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
         if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
         for origin in allowOrigin { values.append(("--allow-origin", origin)) }
+        if let opponent { values.append(("--opponent", opponent)) }
+        if let agentColor { values.append(("--agent-color", agentColor)) }
+        if let maxMoves { values.append(("--max-moves", maxMoves)) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 

@@ -15,6 +15,7 @@ public enum BuiltinEnvironments {
         EchoEnvironment.entry,
         GridEnvironment.entry,
         OpenSpielEnvironment.entry,
+        ChessEnvironment.entry,
         QAEnvironment.entry,
         CodingEnvironment.entry,
         TerminalEnvironment.entry,

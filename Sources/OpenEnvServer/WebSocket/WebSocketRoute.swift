@@ -26,6 +26,10 @@ enum WebSocketRoute: String, CaseIterable, Sendable {
         if configuration.echoFramesOnly { return FrameEchoEndpoint() }
         switch self {
         case .session:
+            if let numEnvs = request.query["num_envs"] {
+                return VectorSessionEndpoint(
+                    registry: registry, messageLimit: configuration.maxMessageSize, numEnvs: numEnvs, principal: request.principal)
+            }
             return SessionEndpoint(
                 registry: registry, dispatcher: dispatcher, messageLimit: configuration.maxMessageSize, attachTo: request.query["session_id"],
                 principal: request.principal)
