@@ -88,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "browser: an origin (scheme://host[:port]) pages may load from besides the task server; repeatable. Default: none, no network.")
     var allowOrigin: [String] = []
+
     @Option(help: "chess: how the opponent moves: random (seeded) or none (self-play: each step moves the side to move); default random.")
     var opponent: String?
 
