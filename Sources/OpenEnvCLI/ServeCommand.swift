@@ -83,6 +83,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "openspiel: how the other players move: random, first, last or middle legal action (default random).")
     var opponentPolicy: String?
 
+    @Option(help: "coding, terminal: sandboxes kept started ahead of need, so that a reset does not wait for one (default 0: none; docs/benchmarks.md measures the cost).")
+    var sandboxPool: Int?
+
+    @Option(help: "coding, terminal: sandboxes the pool starts at once while refilling (default 2).")
+    var sandboxPoolRefill: Int?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -121,6 +127,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let gameParams { values.append(("--game-params", gameParams)) }
         if let agentPlayer { values.append(("--agent-player", agentPlayer)) }
         if let opponentPolicy { values.append(("--opponent-policy", opponentPolicy)) }
+        if let sandboxPool { values.append(("--sandbox-pool", "\(sandboxPool)")) }
+        if let sandboxPoolRefill { values.append(("--sandbox-pool-refill", "\(sandboxPoolRefill)")) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 
@@ -146,7 +154,6 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }
         }
-        let factory = try await entry.configure(environmentOptions)
         var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval), pingTimeout: Self.duration(pingTimeout)!,
@@ -159,6 +166,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Code that records through the global swift-metrics system (the sandbox) lands in
         // the same registry as the server's own metrics.
         settings.metrics?.bootstrapMetricsSystem()
+        // After the metrics system: what an entry starts here (a warm pool of sandboxes)
+        // records into it from the first moment.
+        let factory = try await entry.configure(environmentOptions)
         let configuration = settings
         var logger = Logger(label: "openenv")
         logger[metadataKey: "environment"] = "\(entry.name)"
