@@ -98,6 +98,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "chess: half-moves after which a game is drawn (default 500).")
     var maxMoves: String?
 
+    @Option(help: "coding, terminal: sandboxes kept started ahead of need, so that a reset does not wait for one (default 0: none; docs/benchmarks.md measures the cost).")
+    var sandboxPool: Int?
+
+    @Option(help: "coding, terminal: sandboxes the pool starts at once while refilling (default 2).")
+    var sandboxPoolRefill: Int?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "mcp-bridge: the command that starts the MCP server on stdio, after -- (openenv serve mcp-bridge -- python -m mcp_server_time).",
         valueName: "server-command"))
@@ -140,6 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let opponent { values.append(("--opponent", opponent)) }
         if let agentColor { values.append(("--agent-color", agentColor)) }
         if let maxMoves { values.append(("--max-moves", maxMoves)) }
+        if let sandboxPool { values.append(("--sandbox-pool", "\(sandboxPool)")) }
+        if let sandboxPoolRefill { values.append(("--sandbox-pool-refill", "\(sandboxPoolRefill)")) }
         return EnvironmentOptions(values: values, arguments: serverCommand)
     }
 
@@ -165,7 +173,6 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }
         }
-        let factory = try await entry.configure(environmentOptions)
         var settings = ServerConfiguration(
             host: host, port: port, mode: try resolvedMode(), maxSessions: maxSessions,
             sessionTimeout: Self.duration(sessionTimeout), pingInterval: Self.duration(pingInterval), pingTimeout: Self.duration(pingTimeout)!,
@@ -184,6 +191,9 @@ struct ServeCommand: AsyncParsableCommand {
         // the same registry as the server's own metrics.
         settings.metrics?.bootstrapMetricsSystem()
         settings.tracing = try OpenEnvCommandLine.context.tracing?()
+        // After the metrics system: what an entry starts here (a warm pool of sandboxes)
+        // records into it from the first moment.
+        let factory = try await entry.configure(environmentOptions)
         let configuration = settings
         var logger = Logger(label: "openenv")
         logger[metadataKey: "environment"] = "\(entry.name)"

@@ -13,7 +13,8 @@ import OpenEnvCore
 /// the uid. A call that passes its timeout, is cancelled, or whose program dies or breaks
 /// the protocol returns a ``SandboxFailure`` after every process of the session has been
 /// killed; the next ``start(_:environment:workReadOnly:startupTimeout:)`` gets a fresh
-/// sandbox over the same work directory.
+/// sandbox over the same work directory. ``startFresh(_:pool:)`` begins an episode in a
+/// fresh sandbox, taken from a ``SandboxPool`` when one is ready.
 public actor Sandbox {
     private struct Running {
         let process: SpawnedProcess
@@ -21,7 +22,7 @@ public actor Sandbox {
         let stderr: StreamTail
         /// Host pid of the namespace's init: killing it kills everything inside.
         let namespaceInit: pid_t?
-        let generation: Int
+        var generation: Int
         var expiry: SandboxFailure.Reason?
         /// Tasks of the session when the deadline passed: at the limit, a fork bomb.
         var tasksAtExpiry = 0
@@ -32,9 +33,18 @@ public actor Sandbox {
     private var running: Running?
     private var generation = 0
     private var isClosed = false
+    /// The closing of what ``startFresh(_:pool:)`` gave up (the previous episode's uid and
+    /// processes), running in the background; ``close()`` waits for it.
+    private var retiring: Task<Void, Never>?
 
     public init(host: SandboxHost = .shared) {
         self.host = host
+    }
+
+    private init(host: SandboxHost, resources: SessionResources?, running: Running?) {
+        self.host = host
+        self.resources = resources
+        self.running = running
     }
 
     /// The host uid the session runs as, once leased.
@@ -121,6 +131,49 @@ public actor Sandbox {
             let said = failure.diagnostics.isEmpty ? "" : "; its standard error: \(failure.diagnostics)"
             throw .startFailed("\(command.joined(separator: " ").prefix(120)): \(failure)\(said)")
         }
+    }
+
+    /// Starts `command` for a new episode in a fresh sandbox over an empty work directory,
+    /// and returns its greeting.
+    ///
+    /// With a `pool` running the same command that has a sandbox ready, this sandbox adopts
+    /// that one (its uid, cgroups, empty work directory and already running program: no
+    /// wait) and closes what it had (the previous episode's uid, files and processes) in the
+    /// background. Otherwise (no pool, an empty pool, another command) it is
+    /// ``clearWorkDirectory()`` then ``start(_:environment:workReadOnly:startupTimeout:)``.
+    /// - Throws: as ``start(_:environment:workReadOnly:startupTimeout:)``.
+    public func startFresh(_ command: [String], pool: SandboxPool?) async throws(SandboxError) -> JSONObject {
+        guard !isClosed else { throw .hostOperation("the sandbox session is closed") }
+        if let pool, pool.command == command, let warm = await pool.take() {
+            if let taken = await warm.sandbox.handOver() {
+                let previous = Sandbox(host: host, resources: resources, running: running)
+                let before = retiring
+                retiring = Task {
+                    await before?.value
+                    await previous.close()
+                }
+                generation += 1
+                var adopted = taken.running
+                adopted.generation = generation
+                resources = taken.resources
+                running = adopted
+                return warm.greeting
+            }
+            await warm.sandbox.close()
+        }
+        try await clearWorkDirectory()
+        return try await start(command)
+    }
+
+    /// Gives this sandbox's uid and running program away (to ``startFresh(_:pool:)`` of
+    /// another sandbox); this one is then closed and owns nothing. `nil` when it has no
+    /// healthy running program to give.
+    private func handOver() -> (resources: SessionResources, running: Running)? {
+        guard !isClosed, let resources, let running, running.expiry == nil else { return nil }
+        isClosed = true
+        self.resources = nil
+        self.running = nil
+        return (resources, running)
     }
 
     /// bwrap writes `{"child-pid": N, ...}` to its info fd right after creating the
@@ -266,6 +319,8 @@ public actor Sandbox {
     /// frees the uid. Later starts fail; calling it again does nothing.
     public func close() async {
         isClosed = true
+        await retiring?.value
+        retiring = nil
         await stop()
         if let resources {
             self.resources = nil

@@ -194,6 +194,7 @@ private struct Listener: Service {
         try? await gracefulShutdown()  // SIGTERM/SIGINT, or the calling task was cancelled
         // Drain in a task of its own: a cancelled caller must not cut the drain short.
         let logger = server.logger
+        let factory = server.factory
         await Task {
             logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
             // 1. No new connections; every open one answers what it has received, then closes.
@@ -213,6 +214,7 @@ private struct Listener: Service {
             } else {
                 await stepPool.shutdown()
             }
+            await factory.shutdown()  // what the sessions shared, e.g. a warm pool of sandboxes
         }.value
     }
 }

@@ -9,6 +9,7 @@ environments exist only in swift-openenv: every test is swift_only.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 
@@ -255,3 +256,57 @@ def test_a_host_that_cannot_sandbox_refuses_to_start():
     assert p.returncode != 0
     assert "sandbox unavailable: bubblewrap is not installed" in p.stderr
     assert "listening" not in p.stderr
+
+
+# --------------------------------------------------------------------------------------
+# warm pool (--sandbox-pool)
+# --------------------------------------------------------------------------------------
+
+
+def pool_metrics(server) -> dict:
+    """The pool's samples in /metrics, parsed by prometheus_client."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(server.url("/metrics"), timeout=TIMEOUT).text
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples
+            if s.name.startswith("openenv_sandbox_pool")}
+
+
+def session_uids() -> set[int]:
+    return {int(p.split()[1]) for p in sandbox_processes()}
+
+
+@pytest.mark.parametrize("env", ["coding", "terminal"])
+def test_a_warm_pool_gives_every_episode_a_fresh_sandbox_and_leaves_nothing_at_exit(start, env):
+    before = session_uids()
+    work_before = set(os.listdir("/var/lib/openenv-sandbox/work"))
+    server = start(env, max_sessions=8, extra_args=["--sandbox-pool", "3", "--sandbox-pool-refill", "2"])
+    ready = (("openenv_sandbox_pool_ready", (("env", env),)))
+    wait_until(lambda: pool_metrics(server).get(ready) == 3, 30, what="the pool filled")
+    pooled = session_uids() - before
+    assert len(pooled) == 3, pooled  # three sandboxes started ahead, each its own uid
+
+    list_work = "import os; print(sorted(os.listdir('.')))" if env == "coding" else "ls -A"
+    write = {"code": "open('mine', 'w').write('x')"} if env == "coding" else {"command": "touch mine"}
+    def listing(client) -> str:
+        r = client.step({"code": list_work} if env == "coding" else {"command": list_work})
+        return r.observation["stdout" if env == "coding" else "output"]
+
+    with server.client().sync() as a, server.client().sync() as b:
+        a.reset()
+        b.reset()
+        a.step(write)
+        assert "mine" not in listing(b)  # another session's sandbox
+        a.reset()
+        assert "mine" not in listing(a)  # the same session's next episode
+    m = pool_metrics(server)
+    assert m[("openenv_sandbox_pool_takes_total", (("env", env), ("outcome", "hit")))] == 3
+    assert m.get(("openenv_sandbox_pool_takes_total", (("env", env), ("outcome", "miss"))), 0) == 0
+    used = session_uids() - before
+    # A graceful stop closes the sessions and then the pool's ready sandboxes.
+    server._signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0
+    wait_until(lambda: not (session_uids() & (pooled | used)), 10, what="every process of the pool's uids gone")
+    left = set(os.listdir("/var/lib/openenv-sandbox/work")) - work_before
+    assert not left, f"work directories left at exit: {left}"

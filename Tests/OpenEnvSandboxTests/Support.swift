@@ -6,7 +6,7 @@ import Testing
 
 /// Tight limits so that abuse hits them quickly, and half a core per session so that the
 /// abuse suite leaves CPU to the tests running next to it.
-let tightHost: SandboxHost = {
+let tightConfiguration: SandboxConfiguration = {
     var configuration = SandboxConfiguration()
     configuration.limits.cpus = 0.5
     configuration.limits.wallClock = .seconds(10)
@@ -15,13 +15,34 @@ let tightHost: SandboxHost = {
     configuration.limits.fileSizeBytes = 16 << 20
     configuration.limits.workDirectoryBytes = 64 << 20
     configuration.limits.outputBytes = 16 << 10
-    return SandboxHost(configuration: configuration)
+    return configuration
+}()
+let tightHost = SandboxHost(configuration: tightConfiguration)
+
+/// With `OPENENV_TEST_SANDBOX_POOL=N` (scripts/test runs the abuse suite a second time so),
+/// sessions on `tightHost` take their sandboxes from warm pools of N per environment: the
+/// escape and abuse tests then hold for pooled sandboxes too. The pools are never shut
+/// down: their programs die with the test process (bwrap's --die-with-parent) and the next
+/// host preparation sweeps their uids.
+let testPools: [EnvironmentKind: SandboxPool] = {
+    guard let size = ProcessInfo.processInfo.environment["OPENENV_TEST_SANDBOX_POOL"].flatMap(Int.init), size > 0 else { return [:] }
+    return Dictionary(uniqueKeysWithValues: EnvironmentKind.allCases.map {
+        ($0, SandboxPool(host: tightHost, command: $0.command, settings: .init(size: size, refill: 2), label: "abuse-\($0.rawValue)"))
+    })
 }()
 
 /// The two sandboxed environments, for tests that must hold for both.
 enum EnvironmentKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case coding, terminal
     var testDescription: String { rawValue }
+
+    /// What the environment's sandbox runs under `tightConfiguration`.
+    var command: [String] {
+        switch self {
+        case .coding: CodingEnvironment.interpreterCommand(tightConfiguration)
+        case .terminal: TerminalEnvironment.shellCommand(tightConfiguration)
+        }
+    }
 }
 
 /// What a snippet did, in terms common to both environments.
@@ -42,14 +63,22 @@ struct Session: Sendable {
     private let coding: CodingEnvironment?
     private let terminal: TerminalEnvironment?
 
-    static func open(_ kind: EnvironmentKind, host: SandboxHost = tightHost) async throws -> Session {
+    /// A session on `host`, reset once; on `tightHost` its sandboxes come from `pool`, else
+    /// from the test pools when `OPENENV_TEST_SANDBOX_POOL` is set.
+    static func open(_ kind: EnvironmentKind, host: SandboxHost = tightHost, pool: SandboxPool? = nil) async throws -> Session {
+        let pool = pool ?? (host === tightHost ? testPools[kind] : nil)
         let session = switch kind {
-        case .coding: Session(kind: kind, coding: CodingEnvironment(host: host), terminal: nil)
-        case .terminal: Session(kind: kind, coding: nil, terminal: TerminalEnvironment(host: host))
+        case .coding: Session(kind: kind, coding: CodingEnvironment(host: host, pool: pool), terminal: nil)
+        case .terminal: Session(kind: kind, coding: nil, terminal: TerminalEnvironment(host: host, pool: pool))
         }
-        _ = try await session.coding?.reset(seed: nil, episodeID: nil, options: [:])
-        _ = try await session.terminal?.reset(seed: nil, episodeID: nil, options: [:])
+        try await session.reset()
         return session
+    }
+
+    /// Starts a new episode.
+    func reset() async throws {
+        _ = try await coding?.reset(seed: nil, episodeID: nil, options: [:])
+        _ = try await terminal?.reset(seed: nil, episodeID: nil, options: [:])
     }
 
     var sandbox: Sandbox { coding?.sandbox ?? terminal!.sandbox }

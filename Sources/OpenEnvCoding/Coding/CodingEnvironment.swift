@@ -39,12 +39,21 @@ public actor CodingEnvironment: Environment {
     private var interpreterStarts = 0
     private let host: SandboxHost
     /// The session's sandbox (tests look up its uid and work directory).
-    nonisolated let sandbox: Sandbox
+    package nonisolated let sandbox: Sandbox
     private var hiddenTests: String?
+    /// Where `reset` takes a ready sandbox from, when the server keeps a warm pool.
+    private let pool: SandboxPool?
 
-    public init(host: SandboxHost = .shared) {
+    public init(host: SandboxHost = .shared, pool: SandboxPool? = nil) {
         self.host = host
+        self.pool = pool
         sandbox = Sandbox(host: host)
+    }
+
+    /// What the session's sandbox runs: the coding driver (a pool for this environment
+    /// runs the same).
+    public static func interpreterCommand(_ configuration: SandboxConfiguration) -> [String] {
+        [configuration.pythonPath, "-I", "-c", Driver.coding.source, String(configuration.limits.outputBytes)]
     }
 
     public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
@@ -54,9 +63,8 @@ public actor CodingEnvironment: Environment {
         case let other?: throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["tests"], msg: "Input should be a valid string", input: other)])
         }
         state = State(episodeID: episodeID ?? UUIDString.random(), stepCount: 0, lastExitCode: 0)
-        interpreterStarts = 0
-        try await sandbox.clearWorkDirectory()
-        try await startInterpreter()
+        interpreterStarts = 1
+        _ = try await sandbox.startFresh(Self.interpreterCommand(host.configuration()), pool: pool)
         return StepResult(Observation(), reward: .double(0))
     }
 
@@ -119,8 +127,7 @@ public actor CodingEnvironment: Environment {
     }
 
     private func startInterpreter() async throws {
-        let configuration = try await host.configuration()
-        _ = try await sandbox.start([configuration.pythonPath, "-I", "-c", Driver.coding.source, String(configuration.limits.outputBytes)])
+        _ = try await sandbox.start(Self.interpreterCommand(host.configuration()))
         interpreterStarts += 1
     }
 
@@ -148,5 +155,12 @@ extension CodingEnvironment {
     /// `coding`, as `openenv serve coding` serves it: the host must be able to build
     /// sandboxes (``SandboxHost/verify()``) before the server starts.
     public static let entry = EnvironmentEntry(
-        name: "coding", kind: .typed, factory: EnvironmentFactory { CodingEnvironment() }, preflight: { try await SandboxHost.shared.verify() })
+        name: "coding", kind: .typed, factory: withoutPool, preflight: { try await SandboxHost.shared.verify() },
+        configure: { options in
+            guard let settings = try SandboxPool.Settings(options, for: "coding") else { return withoutPool }
+            let pool = SandboxPool(command: interpreterCommand(try await SandboxHost.shared.configuration()), settings: settings, label: "coding")
+            return EnvironmentFactory { CodingEnvironment(pool: pool) }.onShutdown { await pool.shutdown() }
+        })
+
+    private static let withoutPool = EnvironmentFactory { CodingEnvironment() }
 }

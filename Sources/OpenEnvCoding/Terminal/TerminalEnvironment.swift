@@ -24,17 +24,25 @@ public actor TerminalEnvironment: Environment {
     public private(set) var state = State(episodeID: nil, stepCount: 0, cwd: nil, lastExitCode: nil)
     private let host: SandboxHost
     /// The session's sandbox (tests look up its uid and work directory).
-    nonisolated let sandbox: Sandbox
+    package nonisolated let sandbox: Sandbox
+    /// Where `reset` takes a ready sandbox from, when the server keeps a warm pool.
+    private let pool: SandboxPool?
 
-    public init(host: SandboxHost = .shared) {
+    public init(host: SandboxHost = .shared, pool: SandboxPool? = nil) {
         self.host = host
+        self.pool = pool
         sandbox = Sandbox(host: host)
+    }
+
+    /// What the session's sandbox runs: the terminal driver and its shell (a pool for this
+    /// environment runs the same).
+    public static func shellCommand(_ configuration: SandboxConfiguration) -> [String] {
+        [configuration.pythonPath, "-I", "-c", Driver.terminal.source, String(configuration.limits.outputBytes)]
     }
 
     public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
         state = State(episodeID: episodeID ?? UUIDString.random(), stepCount: 0, cwd: nil, lastExitCode: nil)
-        try await sandbox.clearWorkDirectory()
-        state.cwd = try await startShell()
+        state.cwd = try Self.cwd(greeting: await sandbox.startFresh(Self.shellCommand(host.configuration()), pool: pool))
         return StepResult(Observation(output: "", status: .completed, exitCode: nil, cwd: state.cwd, durationMs: 0,
                                       truncated: false, shellStarted: true, error: nil))
     }
@@ -87,9 +95,11 @@ public actor TerminalEnvironment: Environment {
 
     /// Starts the driver and its shell; returns the shell's first working directory.
     private func startShell() async throws -> String {
-        let configuration = try await host.configuration()
-        let greeting = try await sandbox.start([configuration.pythonPath, "-I", "-c", Driver.terminal.source, String(configuration.limits.outputBytes)])
-        return try JSONValueDecoder(forbidExtraKeys: false).decode(Greeting.self, from: .object(greeting)).cwd
+        try Self.cwd(greeting: await sandbox.start(Self.shellCommand(host.configuration())))
+    }
+
+    private static func cwd(greeting: JSONObject) throws -> String {
+        try JSONValueDecoder(forbidExtraKeys: false).decode(Greeting.self, from: .object(greeting)).cwd
     }
 }
 
@@ -97,5 +107,12 @@ extension TerminalEnvironment {
     /// `terminal`, as `openenv serve terminal` serves it: the host must be able to build
     /// sandboxes (``SandboxHost/verify()``) before the server starts.
     public static let entry = EnvironmentEntry(
-        name: "terminal", kind: .typed, factory: EnvironmentFactory { TerminalEnvironment() }, preflight: { try await SandboxHost.shared.verify() })
+        name: "terminal", kind: .typed, factory: withoutPool, preflight: { try await SandboxHost.shared.verify() },
+        configure: { options in
+            guard let settings = try SandboxPool.Settings(options, for: "terminal") else { return withoutPool }
+            let pool = SandboxPool(command: shellCommand(try await SandboxHost.shared.configuration()), settings: settings, label: "terminal")
+            return EnvironmentFactory { TerminalEnvironment(pool: pool) }.onShutdown { await pool.shutdown() }
+        })
+
+    private static let withoutPool = EnvironmentFactory { TerminalEnvironment() }
 }

@@ -49,6 +49,9 @@ public struct EnvironmentFactory: Sendable {
     public let execution: ExecutionPolicy
     /// Creates one instance; called once per session (and per stateless HTTP request).
     public let make: @Sendable () async throws -> AnyEnvironment
+    /// Called once by a server when it stops, after its last session closed: releases what
+    /// the instances shared (e.g. a pool of sandboxes started ahead). Set by ``onShutdown(_:)``.
+    public private(set) var shutdown: @Sendable () async -> Void = {}
 
     public init<E: Environment>(_ type: E.Type = E.self, make: @escaping @Sendable () async throws -> E) {
         info = E.info
@@ -66,6 +69,17 @@ public struct EnvironmentFactory: Sendable {
             let env = try await make()
             return AnyEnvironment(env)
         }
+    }
+
+    /// This factory, with `body` run when the server stops (after any earlier hook).
+    public func onShutdown(_ body: @escaping @Sendable () async -> Void) -> EnvironmentFactory {
+        var copy = self
+        let earlier = shutdown
+        copy.shutdown = {
+            await earlier()
+            await body()
+        }
+        return copy
     }
 
     static func actionSchema<A: Decodable>(_ type: A.Type) -> JSONValue {
