@@ -7,7 +7,9 @@ import Synchronization
 /// - **Routing**: a new session goes to the *routable* backend (listed, up, not draining, a
 ///   free slot) with the lowest load ÷ capacity. The load is the backend's own
 ///   `active_sessions` from its last `GET /ready`, moved by one at once for every session the
-///   gateway opens or closes there, so a burst of connections spreads before the next poll.
+///   gateway opens or closes there, so a burst of connections spreads before the next poll;
+///   a poll's answer counts on top of it the sessions reserved after that poll was sent (the
+///   backend may not have seen them yet), so a poll never undoes the spreading.
 ///   No routable backend with a free slot: the caller answers `CAPACITY_REACHED`.
 /// - **Pinning**: a WebSocket relay is tracked under its backend for its whole life; an HTTP
 ///   session (`openenv/session/create`) is pinned to the backend that created it until
@@ -52,6 +54,9 @@ package final class BackendPool: Sendable {
         var up = false
         var failures = 0
         var active = 0
+        /// Sessions ever reserved here: a poll's ``PollTicket`` remembers it, so the answer
+        /// can add the reservations made while the poll was on its way.
+        var reservations = 0
         var max: Int?
         var draining = false
         /// A connection to it just failed: no new sessions until a poll succeeds again.
@@ -125,6 +130,7 @@ package final class BackendPool: Sendable {
             }
             guard let best else { return .failure(Self.capacity(state)) }
             state.entries[best]!.active += 1
+            state.entries[best]!.reservations += 1
             return .success(state.entries[best]!.backend)
         }
     }
@@ -239,9 +245,20 @@ package final class BackendPool: Sendable {
 
     // MARK: Health
 
-    /// Applies a poll's result. When it takes the backend down, returns the relays it carried
-    /// (the caller fails them with the returned cause).
-    package func record(_ probe: Probe, for backend: Backend) -> (relays: [any Channel], cause: String)? {
+    /// Taken just before a poll is sent: what the backend may already know of.
+    package struct PollTicket: Sendable {
+        fileprivate let reservations: Int
+    }
+
+    package func ticket(for backend: Backend) -> PollTicket {
+        PollTicket(reservations: state.withLock { $0.entries[backend.serial]?.reservations ?? 0 })
+    }
+
+    /// Applies a poll's result (`ticket` taken before it was sent). When it takes the backend
+    /// down, returns the relays it carried (the caller fails them with the returned cause).
+    package func record(
+        _ probe: Probe, for backend: Backend, ticket: PollTicket
+    ) -> (relays: [any Channel], cause: String)? {
         state.withLock { state -> (relays: [any Channel], cause: String)? in
             guard var entry = state.entries[backend.serial] else { return nil }
             defer { state.entries[backend.serial] = entry; Self.forgetIfIdle(backend.serial, in: &state) }
@@ -250,7 +267,8 @@ package final class BackendPool: Sendable {
                 entry.failures = 0
                 entry.up = true
                 entry.suspect = false
-                if let active { entry.active = active }
+                // Reserved after the poll was sent: possibly not in the backend's count yet.
+                if let active { entry.active = active + Swift.max(0, entry.reservations - ticket.reservations) }
                 entry.max = max
                 entry.draining = draining
                 entry.lastError = nil

@@ -29,8 +29,9 @@ struct HealthMonitor: Sendable {
     }
 
     private func poll(_ backend: BackendPool.Backend) async {
+        let ticket = pool.ticket(for: backend)
         let probe = await probe(backend.address)
-        guard let (relays, cause) = pool.record(probe, for: backend) else { return }
+        guard let (relays, cause) = pool.record(probe, for: backend, ticket: ticket) else { return }
         logger.warning("backend down", metadata: ["backend": "\(backend.address)", "sessions": "\(relays.count)", "cause": "\(cause)"])
         for channel in relays { channel.pipeline.fireUserInboundEventTriggered(FrameRelay.BackendLost(cause: cause)) }
     }
