@@ -4,8 +4,9 @@ import Logging
 import OpenEnvGateway
 
 /// `openenv gateway`: one URL in front of many OpenEnv servers (see ``OpenEnvGateway``).
-struct GatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// A command of the `openenv` program (its `extraCommands`), not of every environment package.
+public struct GatewayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "Serve one URL in front of many OpenEnv servers: sessions pinned to a backend, capacity summed.",
         discussion: """
@@ -55,7 +56,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel = LogLevelArgument(.info)
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for url in backends where BackendAddress(url: url) == nil { throw ValidationError("--backend \(url): expected http://host:port") }
         guard healthInterval > 0, requestTimeout > 0, upstreamTimeout > 0 else {
@@ -76,7 +79,7 @@ struct GatewayCommand: AsyncParsableCommand {
         return token
     }
 
-    func run() async throws {
+    public func run() async throws {
         let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -70,7 +70,6 @@ struct RootCommand: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: context.name, abstract: context.abstract,
             subcommands: [ServeCommand.self, ListCommand.self, BenchCommand.self, ValidateCommand.self, BuildCommand.self, PushCommand.self]
-                + [GatewayCommand.self]
                 + context.extraCommands)
     }
 }

@@ -11,7 +11,7 @@ struct OpenEnvCommand {
         await OpenEnvCommandLine.main(
             name: "openenv", abstract: "Serve and inspect OpenEnv environments (Swift implementation of the OpenEnv wire protocol).",
             environments: BuiltinEnvironments.all,
-            extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self],
+            extraCommands: [InitCommand.self, CollectCommand.self, EvalCommand.self, GatewayCommand.self],
             tracing: { try ServerTracing.otlpFromEnvironment() })
     }
 }
