@@ -16,9 +16,9 @@ it as `random.Random(N).choice(list(board.legal_moves))`. The agent's moves are 
 legal moves of its own seeded `random.Random`, with one illegal move now and then (which
 must pay -0.1 and change nothing). Games start from the initial position and from the perft
 positions (Kiwipete, positions 3 to 6 of the chess programming wiki), in both colours and in
-self-play. The number of games per configuration is CHESS_GAMES: 200 by default (about 40 s
-per configuration with a debug server, enough for every kind of ending to occur), 1,000 or
-more for a deeper run (CHESS_GAMES=1000: about 13 minutes in all).
+self-play. The number of games per configuration is CHESS_GAMES: 250 by default (1,000 games
+over the four configurations, about 50 s each with a debug server), more for a deeper run
+(CHESS_GAMES=1000: about 13 minutes in all).
 
 swift_only: the Python reference server of this suite (reference_env.py) has no chess.
 """
@@ -44,7 +44,7 @@ chess = pytest.importorskip("chess")
 
 pytestmark = pytest.mark.swift_only
 
-GAMES = int(os.environ.get("CHESS_GAMES", "200"))
+GAMES = int(os.environ.get("CHESS_GAMES", "250"))
 
 START = chess.STARTING_FEN
 PERFT_FENS = [
