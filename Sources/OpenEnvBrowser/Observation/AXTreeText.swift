@@ -83,36 +83,14 @@ enum AXTreeText {
         }
     }
 
-    /// Python's `repr` of a JSON scalar: strings in single quotes unless they hold a single
-    /// quote and no double quote, with Python's escapes.
+    /// Python's `repr` of a JSON scalar (``JSONValue/pythonRepr``), except that a whole
+    /// double prints as an integer, as BrowserGym prints such properties; arrays and objects
+    /// as JSON.
     static func pythonRepr(_ value: JSONValue) -> String {
         switch value {
-        case .string(let s):
-            let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-            var out = String(quote)
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if Character(scalar) == quote {
-                        out += "\\" + String(quote)
-                    } else if scalar.value < 0x20 || scalar.value == 0x7F {
-                        out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            out.append(quote)
-            return out
-        case .bool(let b): return b ? "True" : "False"
-        case .int(let i): return String(i)
-        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
-        case .null: return "None"
-        default: return JSONWriter().string(value)
+        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        case .array, .object: JSONWriter().string(value)
+        default: value.pythonRepr
         }
     }
 }

@@ -7,9 +7,10 @@ import Synchronization
 /// - **Routing**: a new session goes to the *routable* backend (listed, up, not draining, a
 ///   free slot) with the lowest load ÷ capacity. The load is the backend's own
 ///   `active_sessions` from its last `GET /ready`, moved by one at once for every session the
-///   gateway opens or closes there, so a burst of connections spreads before the next poll;
-///   a poll's answer counts on top of it the sessions reserved after that poll was sent (the
-///   backend may not have seen them yet), so a poll never undoes the spreading.
+///   gateway opens or closes there, so a burst of connections spreads before the next poll.
+///   A poll never undoes that: its answer counts the sessions reserved after it was sent on
+///   top (the backend may not have seen them yet), and never less than the sessions this
+///   gateway holds there (reserved and not yet released).
 ///   No routable backend with a free slot: the caller answers `CAPACITY_REACHED`.
 /// - **Pinning**: a WebSocket relay is tracked under its backend for its whole life; an HTTP
 ///   session (`openenv/session/create`) is pinned to the backend that created it until
@@ -57,6 +58,8 @@ package final class BackendPool: Sendable {
         /// Sessions ever reserved here: a poll's ``PollTicket`` remembers it, so the answer
         /// can add the reservations made while the poll was on its way.
         var reservations = 0
+        /// Slots taken by ``reserve()`` and not yet given back by ``release(_:)``.
+        var held = 0
         var max: Int?
         var draining = false
         /// A connection to it just failed: no new sessions until a poll succeeds again.
@@ -131,6 +134,7 @@ package final class BackendPool: Sendable {
             guard let best else { return .failure(Self.capacity(state)) }
             state.entries[best]!.active += 1
             state.entries[best]!.reservations += 1
+            state.entries[best]!.held += 1
             return .success(state.entries[best]!.backend)
         }
     }
@@ -140,6 +144,7 @@ package final class BackendPool: Sendable {
         state.withLock { state in
             guard state.entries[backend.serial] != nil else { return }
             state.entries[backend.serial]!.active = max(0, state.entries[backend.serial]!.active - 1)
+            state.entries[backend.serial]!.held = max(0, state.entries[backend.serial]!.held - 1)
         }
     }
 
@@ -268,7 +273,7 @@ package final class BackendPool: Sendable {
                 entry.up = true
                 entry.suspect = false
                 // Reserved after the poll was sent: possibly not in the backend's count yet.
-                if let active { entry.active = active + Swift.max(0, entry.reservations - ticket.reservations) }
+                if let active { entry.active = Swift.max(active + Swift.max(0, entry.reservations - ticket.reservations), entry.held) }
                 entry.max = max
                 entry.draining = draining
                 entry.lastError = nil
