@@ -77,7 +77,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple
 
-os.environ["ENABLE_WEB_INTERFACE"] = "false"  # must be set before create_app runs
+if __name__ == "__main__":  # not when a test imports a helper: the setting would reach its servers
+    os.environ["ENABLE_WEB_INTERFACE"] = "false"  # must be set before create_app runs
 
 from fastmcp import FastMCP  # noqa: E402
 from pydantic import Field  # noqa: E402
