@@ -91,7 +91,16 @@ public actor Sandbox {
     ) async throws(SandboxError) -> JSONObject {
         guard !isClosed else { throw .hostOperation("the sandbox session is closed") }
         await stop()
-        if resources == nil { resources = try await host.lease(ready) }
+        if resources == nil {
+            let leased = try await host.lease(ready)
+            // close() may have run while this start waited for the lease (actor reentrancy):
+            // then nobody would release what was just leased.
+            guard !isClosed else {
+                await host.release(leased)
+                throw .hostOperation("the sandbox session is closed")
+            }
+            resources = leased
+        }
         let session = resources!
         var pair: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]

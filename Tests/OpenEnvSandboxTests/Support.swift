@@ -20,16 +20,10 @@ let tightConfiguration: SandboxConfiguration = {
 let tightHost = SandboxHost(configuration: tightConfiguration)
 
 /// With `OPENENV_TEST_SANDBOX_POOL=N` (scripts/test runs the abuse suite a second time so),
-/// sessions on `tightHost` take their sandboxes from warm pools of N per environment: the
-/// escape and abuse tests then hold for pooled sandboxes too. The pools are never shut
-/// down: their programs die with the test process (bwrap's --die-with-parent) and the next
-/// host preparation sweeps their uids.
-let testPools: [EnvironmentKind: SandboxPool] = {
-    guard let size = ProcessInfo.processInfo.environment["OPENENV_TEST_SANDBOX_POOL"].flatMap(Int.init), size > 0 else { return [:] }
-    return Dictionary(uniqueKeysWithValues: EnvironmentKind.allCases.map {
-        ($0, SandboxPool(host: tightHost, command: $0.command, settings: .init(size: size, refill: 2), label: "abuse-\($0.rawValue)"))
-    })
-}()
+/// every session opened on `tightHost` takes its sandboxes from a warm pool of N of its own,
+/// which ``Session/close()`` shuts down: the escape and abuse tests then hold for pooled
+/// sandboxes too, and nothing outlives the test that made it.
+let testPoolSize: Int? = ProcessInfo.processInfo.environment["OPENENV_TEST_SANDBOX_POOL"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
 
 /// The two sandboxed environments, for tests that must hold for both.
 enum EnvironmentKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -62,14 +56,24 @@ struct Session: Sendable {
     let kind: EnvironmentKind
     private let coding: CodingEnvironment?
     private let terminal: TerminalEnvironment?
+    /// The session's own pool (`OPENENV_TEST_SANDBOX_POOL`), shut down by ``close()``.
+    private let ownPool: SandboxPool?
 
     /// A session on `host`, reset once; on `tightHost` its sandboxes come from `pool`, else
-    /// from the test pools when `OPENENV_TEST_SANDBOX_POOL` is set.
+    /// from a pool of its own when `OPENENV_TEST_SANDBOX_POOL` is set (the first reset waits
+    /// for that pool's first sandbox, so that it is a pooled one).
     static func open(_ kind: EnvironmentKind, host: SandboxHost = tightHost, pool: SandboxPool? = nil) async throws -> Session {
-        let pool = pool ?? (host === tightHost ? testPools[kind] : nil)
+        var ownPool: SandboxPool?
+        if pool == nil, host === tightHost, let testPoolSize {
+            let made = SandboxPool(host: host, command: kind.command, settings: .init(size: testPoolSize, refill: 2), label: "abuse-\(kind.rawValue)")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while await made.readyCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            ownPool = made
+        }
+        let pool = pool ?? ownPool
         let session = switch kind {
-        case .coding: Session(kind: kind, coding: CodingEnvironment(host: host, pool: pool), terminal: nil)
-        case .terminal: Session(kind: kind, coding: nil, terminal: TerminalEnvironment(host: host, pool: pool))
+        case .coding: Session(kind: kind, coding: CodingEnvironment(host: host, pool: pool), terminal: nil, ownPool: ownPool)
+        case .terminal: Session(kind: kind, coding: nil, terminal: TerminalEnvironment(host: host, pool: pool), ownPool: ownPool)
         }
         try await session.reset()
         return session
@@ -108,6 +112,7 @@ struct Session: Sendable {
     func close() async {
         await coding?.close()
         await terminal?.close()
+        await ownPool?.shutdown()
     }
 }
 
