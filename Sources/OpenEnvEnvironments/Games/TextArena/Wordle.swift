@@ -48,7 +48,8 @@ struct Wordle: TextArenaGame {
     }
 
     mutating func step(_ action: String, _ state: inout TextArenaSinglePlayer) {
-        state.add(action, .playerAction, from: 0)
+        // (TextArena's Wordle logs the action as the game's own message: from -1, shown as [GAME].)
+        state.add(action, .playerAction)
         guard let bracketed = Self.firstBracketedWord(action) else {
             state.setInvalidMove(reason: "You tried submitting a word in the wrong format. Please make sure to use squared brackets.", reward: completion)
             return
