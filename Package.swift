@@ -89,7 +89,13 @@ let package = Package(
         // Environments, each target as heavy as what it needs: echo and grid on Core alone;
         // qa with the tasksets; coding and terminal with the sandbox. The mcp-bridge entry lives
         // in OpenEnvBridge and the agent harness in OpenEnvAgents; OpenEnvCatalog lists them all.
-        .target(name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"]),
+        .target(
+            name: "OpenEnvEnvironments", dependencies: ["OpenEnvCore"],
+            // Wordle's word lists (scripts/wordle-words), compiled into the binary.
+            resources: [
+                .embedInCode("Games/TextArena/wordle-secrets.txt"),
+                .embedInCode("Games/TextArena/wordle-guesses.txt"),
+            ]),
         .target(name: "OpenEnvQA", dependencies: ["OpenEnvCore", "OpenEnvChatClient", "OpenEnvRewards", "OpenEnvTasks"], resources: [.copy("Dataset")]),
         .target(name: "OpenEnvCoding", dependencies: ["OpenEnvCore", "OpenEnvSandbox"], resources: [.copy("Drivers")]),
         // browser: Chromium over the DevTools Protocol (our CDP client on swift-websocket's

@@ -98,6 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "chess: half-moves after which a game is drawn (default 500).")
     var maxMoves: String?
 
+    @Option(name: .customLong("env-id"), help: "textarena: the TextArena game, Wordle-v0 (the default, as the reference's TEXTARENA_ENV_ID).")
+    var envID: String?
+
     @Option(help: "coding, terminal: sandboxes kept started ahead of need, so that a reset does not wait for one (default 0: none; docs/benchmarks.md measures the cost).")
     var sandboxPool: Int?
 
@@ -146,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let opponent { values.append(("--opponent", opponent)) }
         if let agentColor { values.append(("--agent-color", agentColor)) }
         if let maxMoves { values.append(("--max-moves", maxMoves)) }
+        if let envID { values.append(("--env-id", envID)) }
         if let sandboxPool { values.append(("--sandbox-pool", "\(sandboxPool)")) }
         if let sandboxPoolRefill { values.append(("--sandbox-pool-refill", "\(sandboxPoolRefill)")) }
         return EnvironmentOptions(values: values, arguments: serverCommand)

@@ -16,6 +16,7 @@ public enum BuiltinEnvironments {
         GridEnvironment.entry,
         OpenSpielEnvironment.entry,
         ChessEnvironment.entry,
+        TextArenaEnvironment.entry,
         QAEnvironment.entry,
         CodingEnvironment.entry,
         TerminalEnvironment.entry,
