@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "chess: half-moves after which a game is drawn (default 500).")
     var maxMoves: String?
 
-    @Option(name: .customLong("env-id"), help: "textarena: the TextArena game, Wordle-v0 (the default, as the reference's TEXTARENA_ENV_ID).")
+    @Option(name: .customLong("env-id"), help: "textarena: the TextArena game, Wordle-v0 (the default, as the reference's TEXTARENA_ENV_ID) or Sudoku-v0.")
     var envID: String?
 
     @Option(help: "coding, terminal: sandboxes kept started ahead of need, so that a reset does not wait for one (default 0: none; docs/benchmarks.md measures the cost).")

@@ -2,8 +2,8 @@
 /// seed gives exactly the layout the Python reference environment gives.
 ///
 /// Reproduces `random.Random(seed)` for integer seeds (`init_by_array` over the 32-bit
-/// words of `abs(seed)`), `getrandbits(k)` for `k <= 32`, and `sample(range(n), k)` on
-/// the set-based path CPython takes when `n` exceeds its pool threshold.
+/// words of `abs(seed)`), `getrandbits(k)` for `k <= 32`, `sample(range(n), k)` on
+/// the set-based path CPython takes when `n` exceeds its pool threshold, and `shuffle(x)`.
 struct PythonRandom {
     private var mt = [UInt32](repeating: 0, count: 624)
     private var index = 624
@@ -82,5 +82,13 @@ struct PythonRandom {
             result.append(j)
         }
         return result
+    }
+
+    /// `shuffle(x)`: from the last element down to the second, swap with one at or before it.
+    mutating func shuffle<Element>(_ x: inout [Element]) {
+        guard x.count > 1 else { return }
+        for i in stride(from: x.count - 1, through: 1, by: -1) {
+            x.swapAt(i, randbelow(i + 1))
+        }
     }
 }

@@ -2,7 +2,7 @@ import OpenEnvCore
 
 /// TextArena's one-player games with the wire shape of the reference's `textarena_env`, so its
 /// typed client (`TextArenaAction`/`TextArenaObservation`/`TextArenaState`) plays them
-/// unchanged: action `{"message": "[crane]"}`; observation `prompt`, `messages`
+/// unchanged (`Wordle-v0`, `Sudoku-v0`): action `{"message": "[crane]"}` or `{"message": "[5 3 7]"}`; observation `prompt`, `messages`
 /// (`{sender_id, content, category}`), `current_player_id`, `legal_players`, `info`; state
 /// `env_id`, `num_players`, `max_turns`, `turn`, `last_reward`, `last_info`, `raw_state`.
 ///
@@ -15,17 +15,20 @@ import OpenEnvCore
 /// `wordle.yellows`, `wordle.repetitions`, `wordle.correct`).
 ///
 /// Seeded and deterministic: `reset(seed: N)` plays what TextArena's `env.reset(seed=N)` does
-/// (`random.seed(N)` then the game's draws, CPython's Mersenne Twister) with this server's
-/// word list. Without a seed the game is drawn at random. Differences from TextArena (the word
+/// (`random.seed(N)` then the game's draws, CPython's Mersenne Twister): Wordle's secret from
+/// this server's word list, Sudoku's puzzle exactly as TextArena's. Without a seed the game is
+/// drawn at random. Differences from TextArena (the word
 /// lists) and from the reference (which ignores the seed): docs/compatibility.md.
 public actor TextArenaEnvironment: Environment {
     /// The games served, by TextArena id.
     public enum Game: String, Sendable, CaseIterable {
         case wordle = "Wordle-v0"
+        case sudoku = "Sudoku-v0"
 
         func make() -> any TextArenaGame {
             switch self {
             case .wordle: Wordle()
+            case .sudoku: Sudoku()
             }
         }
     }
@@ -71,7 +74,7 @@ public actor TextArenaEnvironment: Environment {
 
     public static let info = EnvironmentInfo(
         name: "TextArenaEnvironment", envName: "textarena_env",
-        description: "TextArena's Wordle: {\"message\": \"[crane]\"} in, TextArena's messages out, as the reference textarena_env.",
+        description: "TextArena's Wordle and Sudoku: {\"message\": \"[crane]\"} in, TextArena's messages out, as the reference textarena_env.",
         defaultMaxSessions: 1024)
     /// A step is a few string operations: microseconds, never blocking.
     public static let execution = ExecutionPolicy.eventLoop
@@ -233,7 +236,7 @@ public actor TextArenaEnvironment: Environment {
 extension TextArenaEnvironment {
     public static let envIDOption = "--env-id"
 
-    /// `textarena`, as `openenv serve textarena [--env-id Wordle-v0]` serves it.
+    /// `textarena`, as `openenv serve textarena [--env-id Wordle-v0|Sudoku-v0]` serves it.
     public static let entry = EnvironmentEntry(
         name: "textarena", kind: .typed,
         factory: EnvironmentFactory { TextArenaEnvironment() },
