@@ -168,7 +168,7 @@ def main():
         proc = start([a.reference, str(HERE / "browsergym_reference_server.py"), "--port", str(a.port)], a.port)
         measure = lambda: pss_kib(descendants(proc.pid))  # noqa: E731
     else:
-        proc = start([a.bin, "serve", "browser", "--port", str(a.port), "--max-sessions", "32"], a.port)
+        proc = start([a.bin, "serve", "browser", "--port", str(a.port), "--max-sessions", str(max(32, max(levels)))], a.port)
         measure = lambda: pss_kib([proc.pid] + browser_pids())  # noqa: E731
     report = {"server": "reference browsergym_env" if a.reference else "openenv serve browser"}
     try:
