@@ -61,7 +61,7 @@ public struct JSONWriter: Sendable {
         if style == .python { out.append(UInt8(ascii: " ")) }
     }
 
-    private func writeDouble(_ d: Double, into out: inout [UInt8]) {
+    func writeDouble(_ d: Double, into out: inout [UInt8]) {
         guard d.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
@@ -81,7 +81,7 @@ public struct JSONWriter: Sendable {
         out.append(contentsOf: text.utf8)
     }
 
-    private func writeString(_ s: String, into out: inout [UInt8]) {
+    func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         if style == .compact {
             for byte in s.utf8 {
