@@ -49,7 +49,11 @@ private final class TopLevelObject {
         guard scanner.consume(UInt8(ascii: "{")) else { return nil }
         if !scanner.consume(UInt8(ascii: "}")) {
             repeat {
-                guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")), let value = scanner.value(depth: 1) else { return nil }
+                // Past 64 members (the read mask's width) the tree path decides, before the
+                // repeated-key check below turns quadratic.
+                guard members.count < 64, let key = scanner.string(), scanner.consume(UInt8(ascii: ":")),
+                    let value = scanner.value(depth: 1)
+                else { return nil }
                 for member in members where scanner.bytes(member.key, equal: key) { return nil }
                 // The step removes an object-valued `metadata` before decoding the action.
                 if scanner.bytes(key, equal: "metadata"), bytes[value.lowerBound] == UInt8(ascii: "{") { continue }
@@ -58,7 +62,7 @@ private final class TopLevelObject {
             guard scanner.consume(UInt8(ascii: "}")) else { return nil }
         }
         scanner.skipWhitespace()
-        guard scanner.isAtEnd, members.count <= 64 else { return nil }
+        guard scanner.isAtEnd else { return nil }
         self.scanner = scanner
         self.members = members
     }

@@ -42,6 +42,7 @@ private final class FieldsState {
     init(out: [UInt8], skipped: String) {
         self.out = out
         self.skipped = skipped
+        names.reserveCapacity(16)
     }
 
     /// Writes `,"name":` for a new member, or gives up on a repeated or skipped key.
@@ -94,6 +95,24 @@ private struct FieldsContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try state.begin(key)
         try state.write(value)
+    }
+    // The tree encoder's generic `encode` witnesses these too, and converts them to the same
+    // scalar cases; written here without the generic conversion.
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.write(.int(value), into: &state.out)
+    }
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.writeString(value, into: &state.out)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.writeDouble(value, into: &state.out)
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        try state.begin(key)
+        state.out.append(contentsOf: (value ? "true" : "false").utf8)
     }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else { try writeNull(for: key) }
