@@ -29,6 +29,27 @@ public struct AnyEnvironment: Sendable {
     public let tasks: (any TaskProviding)?
     /// The instance's agent harness (`/harness`); `nil` for ordinary environments.
     public let harness: (any HarnessProviding)?
+    /// The `/ws` step fast path; `nil` when the action or observation type cannot take it.
+    package let fastStep: FastStep?
+}
+
+/// A step from frame bytes to frame bytes, without the ``JSONValue`` trees: the action is
+/// decoded from the text of the step's `data` (``JSONBytesDecoder``), the observation written
+/// straight into the reply frame (``ObservationFrame``). The results are those of ``AnyEnvironment/step``
+/// followed by the tree frame writer, byte for byte; whatever the fast path declines (it
+/// never reports errors) takes ``AnyEnvironment/step``, which reports them.
+package struct FastStep: Sendable {
+    /// An action decoded by ``decode``, for ``step``.
+    package struct PreparedAction: Sendable {
+        let action: any Sendable
+    }
+
+    /// The action in the bytes of a step's `data` object, or `nil`: then decode it with
+    /// ``AnyEnvironment/step``, which reports why it does not decode.
+    package let decode: @Sendable (UnsafeBufferPointer<UInt8>) -> PreparedAction?
+    /// Runs the step and answers the `observation` frame. Throws what ``AnyEnvironment/step`` throws
+    /// after decoding (``RewardError``, the environment's own errors).
+    package let step: @Sendable (PreparedAction) async throws -> [UInt8]
 }
 
 /// Makes ``AnyEnvironment`` instances of one environment type and describes it.
@@ -170,5 +191,17 @@ extension AnyEnvironment {
         }
         tasks = env as? any TaskProviding
         harness = env as? any HarnessProviding
+        if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
+            fastStep = FastStep(
+                decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
+                step: { prepared in
+                    let result = try await env.step(prepared.action as! E.Action)
+                    if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+                    if let frame = ObservationFrame.bytes(result) { return frame }
+                    return ObservationFrame.bytes(try wire(result))
+                })
+        } else {
+            fastStep = nil
+        }
     }
 }

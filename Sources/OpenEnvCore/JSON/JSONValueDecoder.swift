@@ -240,7 +240,7 @@ extension String {
     }
 }
 
-private struct ValueDecoder: Decoder {
+struct ValueDecoder: Decoder {
     let state: DecodingState
     let value: JSONValue
     let path: [JSONValue]

@@ -19,7 +19,7 @@ public struct JSONValueEncoder: Sendable {
 }
 
 /// A reference holding the value under construction; containers write into it.
-private final class EncodingBox {
+final class EncodingBox {
     let options: JSONValueEncoder
     var result: JSONValue?
     var codingPath: [any CodingKey] = []

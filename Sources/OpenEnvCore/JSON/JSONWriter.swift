@@ -61,7 +61,7 @@ public struct JSONWriter: Sendable {
         if style == .python { out.append(UInt8(ascii: " ")) }
     }
 
-    private func writeDouble(_ d: Double, into out: inout [UInt8]) {
+    func writeDouble(_ d: Double, into out: inout [UInt8]) {
         guard d.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
@@ -69,7 +69,7 @@ public struct JSONWriter: Sendable {
         // Swift's shortest round-trip form matches Python's repr (`1e-07`, `1e+16`, `0.5`,
         // `3.0`); pydantic writes exponents without padding or plus sign (`1e-7`, `1e16`).
         var text = d.description
-        if style == .compact, let e = text.firstIndex(of: "e") {
+        if style == .compact, text.utf8.contains(UInt8(ascii: "e")), let e = text.firstIndex(of: "e") {
             let mantissa = text[..<e]
             var exponent = text[text.index(after: e)...]
             var sign = ""
@@ -81,7 +81,7 @@ public struct JSONWriter: Sendable {
         out.append(contentsOf: text.utf8)
     }
 
-    private func writeString(_ s: String, into out: inout [UInt8]) {
+    func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         if style == .compact {
             for byte in s.utf8 {

@@ -59,7 +59,7 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 frame: WireFrames.error("MESSAGE_TOO_LARGE", "Message of \(buffer.readableBytes) bytes exceeds the server's limit of \(messageLimit) bytes"),
                 closeAfter: true)
         case .text(let buffer):
-            reply = await handler.handle(text: buffer.readableBytesView)
+            reply = await handler.handle(frame: buffer)
         }
         if let frame = reply.frame { socket.send(text: frame) }
         guard reply.closeAfter else { return true }

@@ -1,3 +1,4 @@
+import NIOCore
 import OpenEnvCore
 import Tracing
 
@@ -26,6 +27,26 @@ struct SessionMessageHandler: Sendable {
 
     func handleBinary() -> Reply {
         Reply(frame: WireFrames.error("SESSION_ERROR", "'text'"), closeAfter: true)
+    }
+
+    /// A text frame. A plain step (``StepEnvelope``) on a server without tracing takes the
+    /// fast path (``FastStep``): no ``JSONValue`` of the frame, the action or the observation.
+    /// Everything else, and every frame the fast path declines, takes ``handle(text:)``'s
+    /// path, so replies and errors are the same bytes either way.
+    func handle(frame buffer: ByteBuffer) async -> Reply {
+        guard dispatcher.registry.tracing == nil,
+            let data = buffer.withUnsafeReadableBytes({ StepEnvelope.dataRange(in: $0.assumingMemoryBound(to: UInt8.self)) })
+        else { return await handle(text: buffer.readableBytesView) }
+        return await call(operation: .step) { env in
+            if let fast = env.fastStep,
+                let action = buffer.withUnsafeReadableBytes({ fast.decode(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[data])) })
+            {
+                return try await fast.step(action)
+            }
+            // The action as handle(text:) would have passed it: the parsed `data` object.
+            let action = try buffer.withUnsafeReadableBytes { try JSONParser.parse(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[data])) }
+            return ObservationFrame.bytes(try await env.step(action))
+        } frame: { $0 }
     }
 
     func handle(text: some Collection<UInt8>) async -> Reply {
@@ -89,9 +110,9 @@ struct SessionMessageHandler: Sendable {
         }
     }
 
-    private func call(
-        countsAsActivity: Bool = true, operation: CallOperation? = nil, _ body: @escaping @Sendable (AnyEnvironment) async throws -> JSONValue,
-        frame: (JSONValue) -> [UInt8]
+    private func call<Result: Sendable>(
+        countsAsActivity: Bool = true, operation: CallOperation? = nil, _ body: @escaping @Sendable (AnyEnvironment) async throws -> Result,
+        frame: (Result) -> [UInt8]
     ) async -> Reply {
         do {
             let result = try await dispatcher.registry.call(.bound(session), countsAsActivity: countsAsActivity, operation: operation, body)

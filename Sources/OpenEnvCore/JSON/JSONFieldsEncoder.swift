@@ -1,0 +1,186 @@
+/// Writes the members of an `Encodable` value's keyed container straight as compact JSON
+/// text, without building a ``JSONValue`` of the value first: the encoding half of the `/ws`
+/// step fast path (``ObservationFrame``).
+///
+/// It reproduces what ``JSONValueEncoder`` followed by ``JSONWriter`` (compact) writes for the
+/// value's top-level object — snake_case keys in declaration order, `nil` optionals as
+/// `null`, each member's value converted by the same rules (``EncodingBox``) — and gives up
+/// (answers `false`) on anything it does not reproduce byte for byte: a value that is not
+/// written through one keyed container, a key written twice, a key in `skipping`, or any
+/// error. The caller then takes the tree path, which throws the same error, if any.
+struct JSONFieldsEncoder {
+    /// Whether `T` reaches the tree encoder's keyed containers at all (the tree encoder
+    /// special-cases raw JSON, scalars and string-keyed dictionaries).
+    static func canEncode<T: Encodable>(_ type: T.Type) -> Bool {
+        !(T.self == JSONValue.self || T.self == JSONObject.self || T.self == String.self || T.self == Int.self
+            || T.self == Double.self || T.self == Bool.self || T.self == Float.self
+            || T.self is any StringKeyedDictionaryEncodable.Type)
+    }
+
+    /// Appends `,"key":value` for each member of `value` to `out`; `false` when the caller
+    /// must take the tree path (`out` then holds partial output).
+    static func appendMembers<T: Encodable>(of value: T, skipping skipped: String, to out: inout [UInt8]) -> Bool {
+        let state = FieldsState(out: out, skipped: skipped)
+        out = []  // keep the buffer uniquely referenced by the state while it writes
+        do {
+            try value.encode(to: FieldsEncoder(state: state))
+        } catch {
+            state.failed = true
+        }
+        out = state.out
+        return !state.failed
+    }
+}
+
+private final class FieldsState {
+    var out: [UInt8]
+    let skipped: String
+    var names: [String] = []
+    var failed = false
+    let writer = JSONWriter(style: .compact)
+
+    init(out: [UInt8], skipped: String) {
+        self.out = out
+        self.skipped = skipped
+        names.reserveCapacity(16)
+    }
+
+    /// Writes `,"name":` for a new member, or gives up on a repeated or skipped key.
+    func begin(_ key: some CodingKey) throws {
+        let name = KeyCase.snake(key.stringValue)
+        guard !failed, name != skipped, !names.contains(name) else { throw FastPathDeclined() }
+        names.append(name)
+        out.append(UInt8(ascii: ","))
+        writer.writeString(name, into: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    func write<T: Encodable>(_ value: T) throws {
+        writer.write(try EncodingBox.convert(value, options: JSONValueEncoder(), codingPath: []), into: &out)
+    }
+}
+
+private struct FieldsEncoder: Encoder {
+    let state: FieldsState
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(FieldsContainer<Key>(state: state))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        state.failed = true
+        return DeclinedUnkeyedContainer()
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        state.failed = true
+        return DeclinedSingleContainer()
+    }
+}
+
+/// Mirrors the tree encoder's `KeyedContainer` at the top level, member for member (the
+/// same overloads, so the standard library's defaults apply to the same calls).
+private struct FieldsContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let state: FieldsState
+    var codingPath: [any CodingKey] { [] }
+
+    private func writeNull(for key: Key) throws {
+        try state.begin(key)
+        state.out.append(contentsOf: "null".utf8)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { try writeNull(for: key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try state.begin(key)
+        try state.write(value)
+    }
+    // The tree encoder's generic `encode` witnesses these too, and converts them to the same
+    // scalar cases; written here without the generic conversion.
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.write(.int(value), into: &state.out)
+    }
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.writeString(value, into: &state.out)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        try state.begin(key)
+        state.writer.writeDouble(value, into: &state.out)
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        try state.begin(key)
+        state.out.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try writeNull(for: key) }
+    }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeOptional(value, key) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeOptional(value, key) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeOptional(value, key) }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeOptional(value, key) }
+
+    private mutating func encodeOptional<T: Encodable>(_ value: T?, _ key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try writeNull(for: key) }
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        state.failed = true
+        return KeyedEncodingContainer(DeclinedKeyedContainer<NestedKey>())
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        state.failed = true
+        return DeclinedUnkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder {
+        state.failed = true
+        return FieldsEncoder(state: state)
+    }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        state.failed = true
+        return FieldsEncoder(state: state)
+    }
+}
+
+/// Containers handed out after the fast path gave up: they write nothing.
+private struct DeclinedKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    var codingPath: [any CodingKey] { [] }
+    mutating func encodeNil(forKey key: Key) throws { throw FastPathDeclined() }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { throw FastPathDeclined() }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        KeyedEncodingContainer(DeclinedKeyedContainer<NestedKey>())
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { DeclinedUnkeyedContainer() }
+    mutating func superEncoder() -> any Encoder { DeclinedEncoder() }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { DeclinedEncoder() }
+}
+
+private struct DeclinedUnkeyedContainer: UnkeyedEncodingContainer {
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { 0 }
+    mutating func encodeNil() throws { throw FastPathDeclined() }
+    mutating func encode<T: Encodable>(_ value: T) throws { throw FastPathDeclined() }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        KeyedEncodingContainer(DeclinedKeyedContainer<NestedKey>())
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { DeclinedUnkeyedContainer() }
+    mutating func superEncoder() -> any Encoder { DeclinedEncoder() }
+}
+
+private struct DeclinedSingleContainer: SingleValueEncodingContainer {
+    var codingPath: [any CodingKey] { [] }
+    mutating func encodeNil() throws { throw FastPathDeclined() }
+    mutating func encode<T: Encodable>(_ value: T) throws { throw FastPathDeclined() }
+}
+
+private struct DeclinedEncoder: Encoder {
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(DeclinedKeyedContainer<Key>())
+    }
+    func unkeyedContainer() -> any UnkeyedEncodingContainer { DeclinedUnkeyedContainer() }
+    func singleValueContainer() -> any SingleValueEncodingContainer { DeclinedSingleContainer() }
+}
