@@ -162,7 +162,10 @@ def trivial_steps(binary: str, steps: int) -> None:
             cpu0 = tree_cpu_seconds(server.process.pid)
             out = subprocess.run([binary, "bench", "--url", server.url, "--mode", "ws", "-c", str(c), "-s", str(steps),
                                   "--warmup", "5", "--action", '{"code": "x = 1"}', "--json"],
-                                 capture_output=True, text=True, check=True).stdout
+                                 capture_output=True, text=True)
+            if out.returncode != 0:
+                raise RuntimeError(f"openenv bench -c {c} failed: {out.stderr.strip()[-500:]}")
+            out = out.stdout
             cpu = tree_cpu_seconds(server.process.pid) - cpu0
             r = json.loads(out)
             done = r["completed_steps"]

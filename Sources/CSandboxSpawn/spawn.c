@@ -105,6 +105,9 @@ static void exec_worker(const oe_spawn_request *r, pid_t reaper, int report) {
     if (dup3(report, count, O_CLOEXEC) < 0) report_and_exit(report, OE_STAGE_FDS);
     report = count;
     close_from(count + 1);
+    // Only now: with the limit set earlier, the F_DUPFD moves above fail (EMFILE) as soon as
+    // the server holds more fds than the limit (a few dozen sessions), and no sandbox starts.
+    if (set_limit(RLIMIT_NOFILE, r->limits.open_files)) report_and_exit(report, OE_STAGE_RLIMIT);
 
     execve(r->path, r->argv, r->envp);
     report_and_exit(report, OE_STAGE_EXEC);
@@ -121,7 +124,7 @@ static void child(const oe_spawn_request *r, pid_t parent, int report) {
     join_cgroups(r->cgroup_procs, report);
 
     if (set_limit(RLIMIT_CPU, r->limits.cpu_seconds) || set_limit(RLIMIT_AS, r->limits.address_space)
-        || set_limit(RLIMIT_NPROC, r->limits.processes) || set_limit(RLIMIT_NOFILE, r->limits.open_files)
+        || set_limit(RLIMIT_NPROC, r->limits.processes)
         || set_limit(RLIMIT_FSIZE, r->limits.file_size) || set_limit(RLIMIT_CORE, 0))
         report_and_exit(report, OE_STAGE_RLIMIT);
 

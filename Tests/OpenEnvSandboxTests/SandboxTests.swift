@@ -94,6 +94,30 @@ func probeCommand(_ host: SandboxHost) async throws -> [String] {
         await second.close()
     }
 
+    /// A busy server holds far more fds than a sandbox may open (256 by default): starting
+    /// a sandbox must not depend on free fd numbers below that limit, and the program
+    /// inherits none of the server's fds but gets the limit.
+    @Test func aSandboxStartsWhileTheServerHoldsManyFiles() async throws {
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<300 {
+            var pair: [Int32] = [-1, -1]
+            try #require(pipe(&pair) == 0)
+            held += pair
+        }
+        let host = SandboxHost.shared
+        let sandbox = Sandbox(host: host)
+        _ = try await sandbox.start(try await probeCommand(host))
+        let reply = try await sandbox.call(["code": """
+            import os, resource
+            result = [list(resource.getrlimit(resource.RLIMIT_NOFILE)), len(os.listdir('/proc/self/fd'))]
+            """], timeout: .seconds(10)).get()
+        let limits = SandboxLimits()
+        // fds: stdin, stdout, stderr, the dup of stdout the probe made, and the one listdir opens.
+        #expect(reply["result"] == .array([.array([.int(limits.openFiles), .int(limits.openFiles)]), .int(5)]), "\(reply)")
+        await sandbox.close()
+    }
+
     @Test func networkIsOptIn() async throws {
         var configuration = SandboxConfiguration()
         configuration.network = true
