@@ -31,7 +31,6 @@ import json
 import os
 import random
 import re
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -265,15 +264,19 @@ def wordle_server():
     s.stop()
 
 
-def test_random_wordle_games_match_textarena_message_for_message(wordle_server):
+def replay_against_reference(server, games: int, reference_game) -> Dict[str, int]:
+    """Plays `reference_game(seed)`'s scripts (message, expected reply, description) for seeds
+    0..games-1 through one /ws connection of `server`, 20 games pipelined at a time, and
+    asserts every reply (metadata aside) and state equals the reference's. Returns the step
+    count and how many games ended which way."""
     batch = 20
 
     async def scenario() -> Dict[str, int]:
         counts: Dict[str, int] = {"steps": 0}
-        async with wordle_server.ws() as ws:
-            for first in range(0, GAMES, batch):
+        async with server.ws() as ws:
+            for first in range(0, games, batch):
                 scripts = []
-                for seed in range(first, min(first + batch, GAMES)):
+                for seed in range(first, min(first + batch, games)):
                     script, ending = reference_game(seed)
                     scripts.append((seed, script))
                     counts[ending] = counts.get(ending, 0) + 1
@@ -293,7 +296,11 @@ def test_random_wordle_games_match_textarena_message_for_message(wordle_server):
                             counts["steps"] += message["type"] == "step"
         return counts
 
-    result = run(scenario(), timeout=3600)
+    return run(scenario(), timeout=3600)
+
+
+def test_random_wordle_games_match_textarena_message_for_message(wordle_server):
+    result = replay_against_reference(wordle_server, GAMES, reference_game)
     print(f"wordle: {result}")
     assert result["steps"] >= GAMES
     if GAMES >= 200:

@@ -25,7 +25,6 @@ swift_only: the Python reference server of this suite (reference_env.py) has no 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -33,8 +32,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import TIMEOUT, frame_data, observation, rt, run
-from test_textarena import TextArenaAction, TextArenaEnv, TextArenaObservation, ta  # nltk patched there
+from conftest import frame_data, rt, run
+from test_textarena import TextArenaAction, TextArenaEnv, TextArenaObservation, replay_against_reference, ta  # nltk patched there
 
 pytestmark = pytest.mark.swift_only
 
@@ -203,35 +202,7 @@ def sudoku_server():
 
 
 def test_random_sudoku_games_match_textarena_message_for_message(sudoku_server):
-    batch = 20
-
-    async def scenario() -> Dict[str, int]:
-        counts: Dict[str, int] = {"steps": 0}
-        async with sudoku_server.ws() as ws:
-            for first in range(0, GAMES, batch):
-                scripts = []
-                for seed in range(first, min(first + batch, GAMES)):
-                    script, ending = reference_game(seed)
-                    scripts.append((seed, script))
-                    counts[ending] = counts.get(ending, 0) + 1
-                for _, script in scripts:
-                    for message, _, _ in script:
-                        await ws.send(json.dumps(message))
-                for seed, script in scripts:
-                    for message, want, what in script:
-                        frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-                        if message["type"] == "state":
-                            got = frame_data(frame, "state")
-                            assert {k: got.get(k) for k in want} == want, f"seed {seed}: {what}"
-                            assert set(got) == set(want) | {"episode_id"}, f"seed {seed}: state keys {sorted(got)}"
-                        else:
-                            got = dict(observation(frame))
-                            got.pop("metadata", None)
-                            assert got == want, f"seed {seed}: {what}"
-                            counts["steps"] += message["type"] == "step"
-        return counts
-
-    result = run(scenario(), timeout=3600)
+    result = replay_against_reference(sudoku_server, GAMES, reference_game)
     print(f"sudoku: {result}")
     assert result["steps"] >= GAMES
     if GAMES >= 200:
