@@ -191,4 +191,36 @@ import Testing
             }
         }
     }
+    /// A backend that reaps an idle HTTP session never tells the gateway; the session's next
+    /// request gets the backend's own "unknown session" answer, and the gateway then forgets
+    /// the pin and the slot it counted (before, it counted the session for ever).
+    @Test func aSessionTheBackendReapedIsForgottenAtItsNextRequest() async throws {
+        let backend = ServerConfiguration(maxSessions: 4, sessionTimeout: .milliseconds(400))
+        try await withInProcessServer(Self.grid, configuration: backend) { backendPort in
+            let configuration = GatewayConfiguration(
+                host: "127.0.0.1", port: 0, backends: [BackendAddress(url: "http://127.0.0.1:\(backendPort)")!],
+                healthInterval: .milliseconds(200), healthTimeout: .seconds(1), failuresBeforeDown: 2)
+            var logger = Logger(label: "test.gateway")
+            logger.logLevel = .critical
+            try await OpenEnvGateway(configuration: configuration, logger: logger).withRunning { port in
+                let gateway = "http://127.0.0.1:\(port)"
+                let client = try await GenericEnvClient.connect(to: gateway, transport: .httpSession)
+                _ = try await client.reset()
+                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
+                // Reaped after 400 ms idle; the backend's reaper looks every 100 ms.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try await Self.activeSessions(backendPort) != 0 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try await Self.activeSessions(backendPort) == 0)
+                // The gateway still holds it: nothing has told it yet.
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
+                await #expect(throws: OpenEnvError.self) { _ = try await client.step(["action": "DOWN"]) }
+                try await Task.sleep(for: .milliseconds(500))  // a health poll after the unpin
+                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 0)
+                await client.close()
+            }
+        }
+    }
 }

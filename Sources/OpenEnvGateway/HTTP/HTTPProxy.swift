@@ -52,7 +52,8 @@ struct HTTPProxy: Sendable {
             switch pool.route(session: session) {
             case .pinned(let backend):
                 let response = await send(request, to: backend)
-                if rpc?.method == "openenv/session/close", Self.result(of: response)?["session_id"] != nil {
+                if rpc?.method == "openenv/session/close", Self.result(of: response)?["session_id"] != nil
+                    || Self.saysSessionIsGone(response, session: session) {
                     pool.unpin(session)
                     pool.release(backend)
                 }
@@ -81,6 +82,15 @@ struct HTTPProxy: Sendable {
             return .detail("No backend is available", status: .serviceUnavailable)
         }
         return await send(request, to: backend)
+    }
+
+    /// The backend no longer has `session` (it reaped it for idleness, or it was closed
+    /// there): its `404` `detail`, or its JSON-RPC error's message, says so in the words of
+    /// the server's session errors. The gateway then forgets the pin and the slot it held.
+    static func saysSessionIsGone(_ response: HTTPResponse, session: String) -> Bool {
+        guard let body = try? JSONParser.parse(response.body) else { return false }
+        let message = response.status == .notFound ? body["detail"]?.stringValue : body["error"]?["message"]?.stringValue
+        return message == "Unknown session_id: \(session)" || message == "Session \(session) is closed"
     }
 
     private static func result(of response: HTTPResponse) -> JSONValue? {
