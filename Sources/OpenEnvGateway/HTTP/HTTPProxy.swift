@@ -52,8 +52,8 @@ struct HTTPProxy: Sendable {
             switch pool.route(session: session) {
             case .pinned(let backend):
                 let response = await send(request, to: backend)
-                if rpc?.method == "openenv/session/close", Self.result(of: response)?["session_id"] != nil
-                    || Self.saysSessionIsGone(response, session: session) {
+                let closed = rpc?.method == "openenv/session/close" && Self.result(of: response)?["session_id"] != nil
+                if closed || Self.saysSessionIsGone(response, session: session) {
                     pool.unpin(session)
                     pool.release(backend)
                 }
