@@ -4,7 +4,7 @@ The expected values come from TextArena's own `Wordle-v0` (`textarena`, pinned i
 requirements.txt), made with `ta.make("Wordle-v0")` (its default wrappers: the action
 formatting and the LLM observation text) and driven the way the reference `textarena_env`
 drives it (huggingface/OpenEnv `envs/textarena_env/server/environment.py` and `rewards.py`):
-`ReferenceTextArena` below is that wrapper, written here from the reference's code; the game
+`ReferenceTextArena` (with `ReferenceWordle`) below is that wrapper, written here from the reference's code; the game
 itself (parsing, validity, feedback, turn limit, messages, rewards) is TextArena's, never ours.
 
 Two things are given to TextArena, as the server documents them:
@@ -116,17 +116,25 @@ def _json(value: Any) -> Any:
 
 
 class ReferenceTextArena:
-    """What the reference `TextArenaEnvironment("Wordle-v0")` answers, reset with a seed."""
+    """What the reference `TextArenaEnvironment(env_id)` answers, reset with a seed, for a game
+    without reward signals (Sudoku); ``ReferenceWordle`` adds Wordle's."""
 
-    def __init__(self) -> None:
-        self.env = ta.make(env_id="Wordle-v0")
+    def __init__(self, env_id: str) -> None:
+        self.env_id = env_id
+        self.env = ta.make(env_id=env_id)
         self.env.reset(num_players=1)
-        self.history: Dict[str, int] = {}
-        self.signals: Dict[str, float] = {}
         self.step_count = 0
         self.last_reward = 0.0
         self.last_info: Dict[str, Any] = {}
         self.raw_state: Dict[str, Any] = {}
+
+    @property
+    def game(self) -> Any:
+        """The game under TextArena's default wrappers."""
+        env = self.env
+        while hasattr(env, "env"):
+            env = env.env
+        return env
 
     def _messages(self) -> List[Dict[str, Any]]:
         _, text = self.env.get_observation()
@@ -136,22 +144,23 @@ class ReferenceTextArena:
     def _observation(self) -> Dict[str, Any]:
         messages = self._messages()
         turn = self.env.state.turn
-        prompt = messages[0]["content"].strip() if turn == 0 and messages else "Wordle-v0"
+        prompt = messages[0]["content"].strip() if turn == 0 and messages else self.env_id
         return {"prompt": prompt, "messages": messages, "current_player_id": 0, "legal_players": [0],
                 "info": dict(self.env.state.step_info),
-                "metadata": {"env_id": "Wordle-v0", "turn": turn, "raw_messages": [dict(m) for m in messages]}}
+                "metadata": {"env_id": self.env_id, "turn": turn, "raw_messages": [dict(m) for m in messages]}}
 
     def _snapshot(self) -> Dict[str, Any]:
         s = self.env.state
-        snapshot = {"turn": s.turn, "game_state": s.game_state, "logs": list(s.logs), "rewards": s.rewards,
-                    "done": s.done, "role_mapping": s.role_mapping, "game_info": s.game_info, "step_info": s.step_info}
-        if self.signals:
-            snapshot["reward_signals"] = dict(self.signals)
-        return _json(snapshot)
+        return {"turn": s.turn, "game_state": s.game_state, "logs": list(s.logs), "rewards": s.rewards,
+                "done": s.done, "role_mapping": s.role_mapping, "game_info": s.game_info, "step_info": s.step_info}
 
     def _reward(self) -> float:
         rewards = self.env.state.rewards
         return float(rewards[0]) if isinstance(rewards, dict) and 0 in rewards else 0.0
+
+    def _signals(self, message: str, obs: Dict[str, Any], reward: float, info: Dict[str, Any]) -> Dict[str, Any]:
+        """The step's `last_info` (a game with reward signals adds them, to `obs` too)."""
+        return info
 
     def reset(self, seed: int) -> Dict[str, Any]:
         env = self.env
@@ -160,12 +169,10 @@ class ReferenceTextArena:
                 env.full_observations = {}
             env = env.env
         self.env.reset(num_players=1, seed=seed)  # (the reference passes no seed)
-        self.history = {}
         self.step_count = 0
         self.last_reward = 0.0
         self.last_info = {}
-        self.raw_state = self._snapshot()
-        self.signals = {}
+        self.raw_state = _json(self._snapshot())
         return {"observation": self._observation(), "reward": 0.0, "done": False}
 
     def step(self, message: str) -> Dict[str, Any]:
@@ -173,6 +180,38 @@ class ReferenceTextArena:
         self.step_count += 1
         obs = self._observation()
         reward = self._reward()
+        self.last_reward = reward
+        self.last_info = self._signals(message, obs, reward, info or {})
+        self.raw_state = _json(self._snapshot())
+        return {"observation": obs, "reward": reward, "done": done}
+
+    def state(self) -> Dict[str, Any]:
+        return _json({"step_count": self.step_count, "env_id": self.env_id, "num_players": 1, "max_turns": None,
+                      "turn": self.env.state.turn, "last_reward": self.last_reward, "last_info": self.last_info,
+                      "raw_state": self.raw_state})
+
+
+class ReferenceWordle(ReferenceTextArena):
+    """The reference's Wordle: its reward signals (`wordle.*`) in `info`, `metadata` and the state."""
+
+    def __init__(self) -> None:
+        super().__init__("Wordle-v0")
+        self.history: Dict[str, int] = {}
+        self.signals: Dict[str, float] = {}
+
+    def _snapshot(self) -> Dict[str, Any]:
+        snapshot = super()._snapshot()
+        if self.signals:
+            snapshot["reward_signals"] = dict(self.signals)
+        return snapshot
+
+    def reset(self, seed: int) -> Dict[str, Any]:
+        self.history = {}
+        reply = super().reset(seed)  # its raw_state still carries the last episode's signals
+        self.signals = {}
+        return reply
+
+    def _signals(self, message: str, obs: Dict[str, Any], reward: float, info: Dict[str, Any]) -> Dict[str, Any]:
         guess = _extract_guess(message)
         normalized = guess if guess and guess != "[dunno]" else ""
         previous = self.history.get(normalized, 0) if normalized else 0
@@ -184,15 +223,7 @@ class ReferenceTextArena:
         obs["info"]["reward_signals"] = dict(signals)
         obs["metadata"]["reward_signals"] = dict(signals)
         self.signals = signals
-        self.last_reward = reward
-        self.last_info = {**(info or {}), "reward_signals": signals}
-        self.raw_state = self._snapshot()
-        return {"observation": obs, "reward": reward, "done": done}
-
-    def state(self) -> Dict[str, Any]:
-        return _json({"step_count": self.step_count, "env_id": "Wordle-v0", "num_players": 1, "max_turns": None,
-                      "turn": self.env.state.turn, "last_reward": self.last_reward, "last_info": self.last_info,
-                      "raw_state": self.raw_state})
+        return {**info, "reward_signals": signals}
 
 
 def _message(rng: random.Random, secret: str, guessed: List[str]) -> str:
@@ -227,7 +258,7 @@ def _message(rng: random.Random, secret: str, guessed: List[str]) -> str:
 
 def reference_game(seed: int):
     """The messages of one random game and what TextArena (as the reference wraps it) answers."""
-    ref = ReferenceTextArena()
+    ref = ReferenceWordle()
     rng = random.Random(-seed - 1)
     want = ref.reset(seed)
     secret = ref.env.state.game_state["secret_word"]
@@ -399,7 +430,7 @@ def test_the_reference_client_plays_to_the_end(start):
     server = start("textarena", max_sessions=2)
     with server.client(TextArenaEnv).sync() as env:
         for seed in range(20):
-            ref = ReferenceTextArena()
+            ref = ReferenceWordle()
             want = ref.reset(seed)
             r = env.reset(seed=seed)
             assert isinstance(r.observation, TextArenaObservation) and r.observation.prompt == want["observation"]["prompt"]

@@ -4,7 +4,7 @@ The expected values come from TextArena's own `Sudoku-v0` (`textarena`, pinned i
 requirements.txt), made with `ta.make("Sudoku-v0")` (its default wrappers: the action
 formatting and the LLM observation text) and driven the way the reference `textarena_env`
 drives it (huggingface/OpenEnv `envs/textarena_env/server/environment.py`; the reference has
-no reward provider for Sudoku): `ReferenceSudoku` below is that wrapper, written here from
+no reward provider for Sudoku): `ReferenceTextArena` of test_textarena.py is that wrapper, written here from
 the reference's code; the game itself (puzzle, parsing, validity, messages, board, rewards) is
 TextArena's, never ours.
 
@@ -25,7 +25,6 @@ swift_only: the Python reference server of this suite (reference_env.py) has no 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from typing import Any, Dict, List, Tuple
@@ -33,83 +32,13 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from conftest import frame_data, rt, run
-from test_textarena import TextArenaAction, TextArenaEnv, TextArenaObservation, replay_against_reference, ta  # nltk patched there
+from test_textarena import (ReferenceTextArena, TextArenaAction, TextArenaEnv, TextArenaObservation,  # nltk patched there
+                            replay_against_reference)
 
 pytestmark = pytest.mark.swift_only
 
 GAMES = int(os.environ.get("SUDOKU_GAMES", "3000"))
 ENV_ID = "Sudoku-v0"
-
-
-def _json(value: Any) -> Any:
-    return json.loads(json.dumps(value))
-
-
-class ReferenceSudoku:
-    """What the reference `TextArenaEnvironment("Sudoku-v0")` answers, reset with a seed."""
-
-    def __init__(self) -> None:
-        self.env = ta.make(env_id=ENV_ID)
-        self.env.reset(num_players=1)
-        self.step_count = 0
-        self.last_reward = 0.0
-        self.last_info: Dict[str, Any] = {}
-        self.raw_state: Dict[str, Any] = {}
-
-    @property
-    def game(self) -> Any:
-        env = self.env
-        while hasattr(env, "env"):
-            env = env.env
-        return env
-
-    def _observation(self) -> Dict[str, Any]:
-        _, text = self.env.get_observation()
-        # The reference's _convert_messages iterates this str: one message of it all.
-        messages = [{"sender_id": -1, "content": text, "category": "MESSAGE"}] if text else []
-        turn = self.env.state.turn
-        prompt = messages[0]["content"].strip() if turn == 0 and messages else ENV_ID
-        return {"prompt": prompt, "messages": messages, "current_player_id": 0, "legal_players": [0],
-                "info": dict(self.env.state.step_info),
-                "metadata": {"env_id": ENV_ID, "turn": turn, "raw_messages": [dict(m) for m in messages]}}
-
-    def _snapshot(self) -> Dict[str, Any]:
-        s = self.env.state
-        return _json({"turn": s.turn, "game_state": s.game_state, "logs": list(s.logs), "rewards": s.rewards,
-                      "done": s.done, "role_mapping": s.role_mapping, "game_info": s.game_info,
-                      "step_info": s.step_info})
-
-    def _reward(self) -> float:
-        rewards = self.env.state.rewards
-        return float(rewards[0]) if isinstance(rewards, dict) and 0 in rewards else 0.0
-
-    def reset(self, seed: int) -> Dict[str, Any]:
-        env = self.env
-        while hasattr(env, "env"):
-            if hasattr(env, "full_observations"):
-                env.full_observations = {}
-            env = env.env
-        self.env.reset(num_players=1, seed=seed)  # (the reference passes no seed)
-        self.step_count = 0
-        self.last_reward = 0.0
-        self.last_info = {}
-        self.raw_state = self._snapshot()
-        return {"observation": self._observation(), "reward": 0.0, "done": False}
-
-    def step(self, message: str) -> Dict[str, Any]:
-        done, info = self.env.step(message)
-        self.step_count += 1
-        obs = self._observation()
-        reward = self._reward()
-        self.last_reward = reward
-        self.last_info = info or {}
-        self.raw_state = self._snapshot()
-        return {"observation": obs, "reward": reward, "done": done}
-
-    def state(self) -> Dict[str, Any]:
-        return _json({"step_count": self.step_count, "env_id": ENV_ID, "num_players": 1, "max_turns": None,
-                      "turn": self.env.state.turn, "last_reward": self.last_reward, "last_info": self.last_info,
-                      "raw_state": self.raw_state})
 
 
 SPACES = [" ", "\t", "\n", "\u00a0", "\u2003", "\x0b", "\x1c", "\u3000", "\u200b"]  # the last is no \s
@@ -172,7 +101,7 @@ def _message(rng: random.Random, game: Any, bad: float) -> str:
 
 def reference_game(seed: int) -> Tuple[List[Tuple[Dict[str, Any], Dict[str, Any], str]], str]:
     """The messages of one random game and what TextArena (as the reference wraps it) answers."""
-    ref = ReferenceSudoku()
+    ref = ReferenceTextArena(ENV_ID)
     rng = random.Random(-seed - 1)
     bad = rng.choice([0.02, 0.1, 0.25, 0.5])
     want = ref.reset(seed)
@@ -213,7 +142,7 @@ def test_seeded_puzzles_are_textarenas(sudoku_server):
     async def scenario():
         async with sudoku_server.ws() as ws:
             for seed in (0, 1, 42, 2**31, 10**12):
-                ref = ReferenceSudoku()
+                ref = ReferenceTextArena(ENV_ID)
                 ref.reset(seed)
                 await rt(ws, {"type": "reset", "data": {"seed": seed}})
                 state = frame_data(await rt(ws, {"type": "state"}), "state")
@@ -227,7 +156,7 @@ def test_the_reference_client_plays_to_the_end(start):
     server = start("textarena", max_sessions=2, extra_args=["--env-id", ENV_ID])
     with server.client(TextArenaEnv).sync() as env:
         for seed in range(8):
-            ref = ReferenceSudoku()
+            ref = ReferenceTextArena(ENV_ID)
             want = ref.reset(seed)
             r = env.reset(seed=seed)
             assert isinstance(r.observation, TextArenaObservation) and r.observation.prompt == want["observation"]["prompt"]
