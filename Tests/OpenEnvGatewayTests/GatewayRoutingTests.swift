@@ -16,12 +16,13 @@ import Testing
 @Suite(.serialized) struct GatewayRoutingTests {
     static let grid = EnvironmentFactory { GridEnvironment() }
 
-    /// Runs `body` with one grid server per entry of `maxSessions` and a gateway in front of them.
+    /// Runs `body` with one grid server per entry of `maxSessions` (each reaping idle HTTP
+    /// sessions after `sessionTimeout`, when given) and a gateway in front of them.
     func withGateway<T: Sendable>(
-        maxSessions: [Int], configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        maxSessions: [Int], sessionTimeout: Duration? = nil, configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable (_ gateway: String, _ backends: [Int]) async throws -> T
     ) async throws -> T {
-        try await withServers(maxSessions[...], ports: []) { ports in
+        try await withServers(maxSessions[...], sessionTimeout: sessionTimeout, ports: []) { ports in
             var configuration = GatewayConfiguration(
                 host: "127.0.0.1", port: 0, backends: ports.map { BackendAddress(url: "http://127.0.0.1:\($0)")! },
                 healthInterval: .milliseconds(200), healthTimeout: .seconds(1), failuresBeforeDown: 2)
@@ -35,11 +36,13 @@ import Testing
     }
 
     private func withServers<T: Sendable>(
-        _ limits: ArraySlice<Int>, ports: [Int], _ body: @Sendable ([Int]) async throws -> T
+        _ limits: ArraySlice<Int>, sessionTimeout: Duration?, ports: [Int], _ body: @Sendable ([Int]) async throws -> T
     ) async throws -> T {
         guard let limit = limits.first else { return try await body(ports) }
-        return try await withInProcessServer(Self.grid, configuration: ServerConfiguration(maxSessions: limit)) { port in
-            try await withServers(limits.dropFirst(), ports: ports + [port], body)
+        var configuration = ServerConfiguration(maxSessions: limit)
+        if let sessionTimeout { configuration.sessionTimeout = sessionTimeout }
+        return try await withInProcessServer(Self.grid, configuration: configuration) { port in
+            try await withServers(limits.dropFirst(), sessionTimeout: sessionTimeout, ports: ports + [port], body)
         }
     }
 
@@ -195,32 +198,23 @@ import Testing
     /// request gets the backend's own "unknown session" answer, and the gateway then forgets
     /// the pin and the slot it counted (before, it counted the session for ever).
     @Test func aSessionTheBackendReapedIsForgottenAtItsNextRequest() async throws {
-        let backend = ServerConfiguration(maxSessions: 4, sessionTimeout: .milliseconds(400))
-        try await withInProcessServer(Self.grid, configuration: backend) { backendPort in
-            let configuration = GatewayConfiguration(
-                host: "127.0.0.1", port: 0, backends: [BackendAddress(url: "http://127.0.0.1:\(backendPort)")!],
-                healthInterval: .milliseconds(200), healthTimeout: .seconds(1), failuresBeforeDown: 2)
-            var logger = Logger(label: "test.gateway")
-            logger.logLevel = .critical
-            try await OpenEnvGateway(configuration: configuration, logger: logger).withRunning { port in
-                let gateway = "http://127.0.0.1:\(port)"
-                let client = try await GenericEnvClient.connect(to: gateway, transport: .httpSession)
-                _ = try await client.reset()
-                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
-                // Reaped after 400 ms idle; the backend's reaper looks every 100 ms.
-                let deadline = ContinuousClock.now + .seconds(10)
-                while try await Self.activeSessions(backendPort) != 0 && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try await Self.activeSessions(backendPort) == 0)
-                // The gateway still holds it: nothing has told it yet.
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
-                await #expect(throws: OpenEnvError.self) { _ = try await client.step(["action": "DOWN"]) }
-                try await Task.sleep(for: .milliseconds(500))  // a health poll after the unpin
-                #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 0)
-                await client.close()
+        try await withGateway(maxSessions: [4], sessionTimeout: .milliseconds(400)) { gateway, backends in
+            let client = try await GenericEnvClient.connect(to: gateway, transport: .httpSession)
+            _ = try await client.reset()
+            #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
+            // Reaped after 400 ms idle; the backend's reaper looks every 100 ms.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await Self.activeSessions(backends[0]) != 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
             }
+            #expect(try await Self.activeSessions(backends[0]) == 0)
+            // The gateway still holds it: nothing has told it yet.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 1)
+            await #expect(throws: OpenEnvError.self) { _ = try await client.step(["action": "DOWN"]) }
+            try await Task.sleep(for: .milliseconds(500))  // a health poll after the unpin
+            #expect(try await Self.getJSON(gateway + "/ready")["active_sessions"] == 0)
+            await client.close()
         }
     }
 }

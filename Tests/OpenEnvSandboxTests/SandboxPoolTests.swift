@@ -10,24 +10,10 @@ import Testing
 /// pools on (`OPENENV_TEST_SANDBOX_POOL`, see Support.swift).
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SandboxPoolTests {
-    static func pool(_ kind: EnvironmentKind, size: Int, refill: Int = 2) -> SandboxPool {
-        SandboxPool(host: tightHost, command: kind.command, settings: .init(size: size, refill: refill), label: "test-\(kind.rawValue)")
-    }
-
-    /// Polls `condition` every 10 ms for up to 20 s.
-    static func eventually(_ condition: () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return await condition()
-    }
-
     @Test(arguments: EnvironmentKind.allCases)
     func aResetTakesAReadySandboxAndNothingOfTheLastEpisodeRemains(_ kind: EnvironmentKind) async throws {
-        let pool = Self.pool(kind, size: 2)
-        #expect(await Self.eventually { await pool.readyCount == 2 })
+        let pool = testPool(kind, size: 2)
+        #expect(await eventually { await pool.readyCount == 2 })
         let readyUIDs = Set(await pool.readyResources().map(\.uid))
         let session = try await Session.open(kind, pool: pool)
         let firstUID = try await session.uid
@@ -45,7 +31,7 @@ struct SandboxPoolTests {
         #expect(!seen.contains("secret"), "the new episode sees the last one's file: \(seen)")
         #expect(seen.contains(kind == .coding ? "[] False" : "[unset]"), "\(seen)")
         // The previous episode's uid is closed in the background: nothing of it remains.
-        #expect(await Self.eventually { !FileManager.default.fileExists(atPath: firstWork) && processes(of: firstUID).isEmpty })
+        #expect(await eventually { !FileManager.default.fileExists(atPath: firstWork) && processes(of: firstUID).isEmpty })
         expectNothingLeft(uid: firstUID, workDirectory: firstWork)
 
         let lastWork = try await session.workDirectory
@@ -58,8 +44,8 @@ struct SandboxPoolTests {
     }
 
     @Test func anEmptyPoolFallsBackToStartingASandboxOfItsOwn() async throws {
-        let pool = Self.pool(.coding, size: 1, refill: 1)
-        #expect(await Self.eventually { await pool.readyCount == 1 })
+        let pool = testPool(.coding, size: 1, refill: 1)
+        #expect(await eventually { await pool.readyCount == 1 })
         // Three sessions at once from a pool of one: one hit, two fall back; all work and
         // none shares a uid with another.
         let sessions = try await withThrowingTaskGroup(of: Session.self) { group in
@@ -73,13 +59,13 @@ struct SandboxPoolTests {
         }
         #expect(uids.count == 3)
         for session in sessions { await session.close() }
-        #expect(await Self.eventually { await pool.readyCount == 1 }, "the pool refills after the takes")
+        #expect(await eventually { await pool.readyCount == 1 }, "the pool refills after the takes")
         await pool.shutdown()
     }
 
     @Test func shutdownClosesEveryReadySandboxAndStopsRefilling() async throws {
-        let pool = Self.pool(.terminal, size: 3, refill: 3)
-        #expect(await Self.eventually { await pool.readyCount == 3 })
+        let pool = testPool(.terminal, size: 3, refill: 3)
+        #expect(await eventually { await pool.readyCount == 3 })
         let ready = await pool.readyResources()
         #expect(Set(ready.map(\.uid)).count == 3)
         for item in ready { #expect(!processes(of: item.uid).isEmpty, "a ready sandbox runs its program") }

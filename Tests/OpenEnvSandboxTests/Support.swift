@@ -25,6 +25,21 @@ let tightHost = SandboxHost(configuration: tightConfiguration)
 /// sandboxes too, and nothing outlives the test that made it.
 let testPoolSize: Int? = ProcessInfo.processInfo.environment["OPENENV_TEST_SANDBOX_POOL"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
 
+/// A warm pool of `kind`'s sandboxes on `tightHost`; the caller shuts it down.
+func testPool(_ kind: EnvironmentKind, size: Int, refill: Int = 2) -> SandboxPool {
+    SandboxPool(host: tightHost, command: kind.command, settings: .init(size: size, refill: refill), label: "test-\(kind.rawValue)")
+}
+
+/// Polls `condition` every 10 ms for up to 20 s.
+func eventually(_ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
 /// The two sandboxed environments, for tests that must hold for both.
 enum EnvironmentKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case coding, terminal
@@ -65,9 +80,8 @@ struct Session: Sendable {
     static func open(_ kind: EnvironmentKind, host: SandboxHost = tightHost, pool: SandboxPool? = nil) async throws -> Session {
         var ownPool: SandboxPool?
         if pool == nil, host === tightHost, let testPoolSize {
-            let made = SandboxPool(host: host, command: kind.command, settings: .init(size: testPoolSize, refill: 2), label: "abuse-\(kind.rawValue)")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while await made.readyCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            let made = testPool(kind, size: testPoolSize)
+            _ = await eventually { await made.readyCount > 0 }
             ownPool = made
         }
         let pool = pool ?? ownPool
