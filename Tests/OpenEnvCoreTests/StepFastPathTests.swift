@@ -128,7 +128,7 @@ import Testing
 
     static func fastFrame(_ env: AnyEnvironment, dataText: [UInt8]) async throws -> [UInt8]? {
         guard let fast = env.fastStep, let action = dataText.withUnsafeBufferPointer({ fast.decode($0) }) else { return nil }
-        return try await fast.step(action)
+        return try await fast.frame(action)
     }
 
     /// A random well-formed action, written compactly or Python-style (spaces, `\u` escapes).

@@ -35,7 +35,7 @@ public struct AnyEnvironment: Sendable {
 
 /// A step from frame bytes to frame bytes, without the ``JSONValue`` trees: the action is
 /// decoded from the text of the step's `data` (``JSONBytesDecoder``), the observation written
-/// straight into the reply frame (``ObservationFrame``). The results are those of ``AnyEnvironment/step``
+/// straight into the reply (``ObservationFrame``). The results are those of ``AnyEnvironment/step``
 /// followed by the tree frame writer, byte for byte; whatever the fast path declines (it
 /// never reports errors) takes ``AnyEnvironment/step``, which reports them.
 package struct FastStep: Sendable {
@@ -44,12 +44,30 @@ package struct FastStep: Sendable {
         let action: any Sendable
     }
 
-    /// The action in the bytes of a step's `data` object, or `nil`: then decode it with
-    /// ``AnyEnvironment/step``, which reports why it does not decode.
+    /// What a step reported beside its observation object.
+    package struct Outcome: Sendable {
+        package var reward: Reward?
+        package var done: Bool
+        package var metadata: JSONObject
+    }
+
+    /// The action in the bytes of an action object (a step's `data`), or `nil`: then decode
+    /// it with ``AnyEnvironment/step``, which reports why it does not decode.
     package let decode: @Sendable (UnsafeBufferPointer<UInt8>) -> PreparedAction?
-    /// Runs the step and answers the `observation` frame. Throws what ``AnyEnvironment/step`` throws
-    /// after decoding (``RewardError``, the environment's own errors).
-    package let step: @Sendable (PreparedAction) async throws -> [UInt8]
+    /// Runs the step, appends its observation object to `out`
+    /// (``ObservationFrame/appendObservation(_:to:)``) and answers the rest. Throws what
+    /// ``AnyEnvironment/step`` throws after decoding (``RewardError``, the environment's own
+    /// errors), with `out` unchanged.
+    package let step: @Sendable (PreparedAction, inout [UInt8]) async throws -> Outcome
+
+    /// The `/ws` `observation` frame of a step of `action`.
+    package func frame(_ action: PreparedAction) async throws -> [UInt8] {
+        var out = ObservationFrame.head
+        out.reserveCapacity(256)
+        let outcome = try await step(action, &out)
+        ObservationFrame.appendTail(reward: outcome.reward, done: outcome.done, metadata: outcome.metadata, to: &out)
+        return out
+    }
 }
 
 /// Makes ``AnyEnvironment`` instances of one environment type and describes it.
@@ -194,11 +212,13 @@ extension AnyEnvironment {
         if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
             fastStep = FastStep(
                 decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
-                step: { prepared in
+                step: { prepared, out in
                     let result = try await env.step(prepared.action as! E.Action)
                     if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-                    if let frame = ObservationFrame.bytes(result) { return frame }
-                    return ObservationFrame.bytes(try wire(result))
+                    if !ObservationFrame.appendObservation(result, to: &out) {
+                        ObservationFrame.appendObservation(try wire(result), to: &out)
+                    }
+                    return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
                 })
         } else {
             fastStep = nil

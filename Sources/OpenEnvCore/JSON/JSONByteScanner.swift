@@ -184,4 +184,26 @@ package enum StepEnvelope {
         guard scanner.isAtEnd, type != nil else { return nil }
         return data
     }
+
+    /// The ranges of the action objects in `data`, the `data` object of a batched step
+    /// (`{"actions":[{…},…]}`, no other member, every action an object), or `nil` when
+    /// `data` has another shape: then the parser and the endpoint's checks decide.
+    package static func actionRanges(in frame: UnsafeBufferPointer<UInt8>, data: Range<Int>) -> [Range<Int>]? {
+        var scanner = JSONByteScanner(UnsafeBufferPointer(rebasing: frame[..<data.upperBound]), at: data.lowerBound)
+        guard scanner.consume(UInt8(ascii: "{")), let key = scanner.string(), scanner.bytes(key, equal: "actions"),
+            scanner.consume(UInt8(ascii: ":")), scanner.consume(UInt8(ascii: "["))
+        else { return nil }
+        var ranges: [Range<Int>] = []
+        if !scanner.consume(UInt8(ascii: "]")) {
+            repeat {
+                guard scanner.peek() == UInt8(ascii: "{"), let action = scanner.value(depth: 3) else { return nil }
+                ranges.append(action)
+            } while scanner.consume(UInt8(ascii: ","))
+            guard scanner.consume(UInt8(ascii: "]")) else { return nil }
+        }
+        guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+        scanner.skipWhitespace()
+        return scanner.isAtEnd ? ranges : nil
+    }
 }
+

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Writes the members of an `Encodable` value's keyed container straight as compact JSON
 /// text, without building a ``JSONValue`` of the value first: the encoding half of the `/ws`
 /// step fast path (``ObservationFrame``).
@@ -28,31 +30,87 @@ struct JSONFieldsEncoder {
             state.failed = true
         }
         out = state.out
+        state.saveKeys()
         return !state.failed
+    }
+}
+
+/// The wire form of the keys of one `CodingKey` type met so far, `,"snake_name":` by Swift
+/// name: a key's conversion and escaping are done once per process, not once per member
+/// written.
+private struct KeyTable: Sendable {
+    struct Entry: Sendable {
+        let name: String
+        let wireName: String
+        /// `,"wire_name":`
+        let prefix: [UInt8]
+        /// The first entry with the same wire name (two Swift names can convert to one).
+        let canonical: Int
+    }
+
+    var entries: [Entry] = []
+
+    /// Tables by `CodingKey` type; read once and written back (when it grew) once per value.
+    static let known = Mutex<[ObjectIdentifier: KeyTable]>([:])
+
+    /// The index of `name`'s entry, added when new.
+    mutating func index(of name: String, writer: JSONWriter) -> Int {
+        if let index = entries.firstIndex(where: { $0.name == name }) { return index }
+        let wireName = KeyCase.snake(name)
+        var prefix: [UInt8] = [UInt8(ascii: ",")]
+        writer.writeString(wireName, into: &prefix)
+        prefix.append(UInt8(ascii: ":"))
+        let canonical = entries.firstIndex { $0.wireName == wireName } ?? entries.count
+        entries.append(Entry(name: name, wireName: wireName, prefix: prefix, canonical: canonical))
+        return entries.count - 1
     }
 }
 
 private final class FieldsState {
     var out: [UInt8]
     let skipped: String
-    var names: [String] = []
     var failed = false
     let writer = JSONWriter(style: .compact)
+    /// The keys of the value's container type, and how many of them were known on loading.
+    private var keyType: ObjectIdentifier?
+    private var keys = KeyTable()
+    private var loadedKeys = 0
+    /// The canonical indexes in `keys` of the members written so far.
+    private var written: [Int] = []
 
     init(out: [UInt8], skipped: String) {
         self.out = out
         self.skipped = skipped
-        names.reserveCapacity(16)
+        written.reserveCapacity(16)
+    }
+
+    /// Loads the key table of `Key`; a second container (of any type) gives up.
+    func useKeys<Key: CodingKey>(_ type: Key.Type) {
+        guard keyType == nil else {
+            failed = true
+            return
+        }
+        keyType = ObjectIdentifier(Key.self)
+        keys = KeyTable.known.withLock { $0[ObjectIdentifier(Key.self)] } ?? KeyTable()
+        loadedKeys = keys.entries.count
+    }
+
+    /// Stores the key table back when it learnt keys.
+    func saveKeys() {
+        guard let keyType, keys.entries.count > loadedKeys else { return }
+        let keys = self.keys
+        KeyTable.known.withLock { known in
+            if keys.entries.count > known[keyType]?.entries.count ?? 0 { known[keyType] = keys }
+        }
     }
 
     /// Writes `,"name":` for a new member, or gives up on a repeated or skipped key.
     func begin(_ key: some CodingKey) throws {
-        let name = KeyCase.snake(key.stringValue)
-        guard !failed, name != skipped, !names.contains(name) else { throw FastPathDeclined() }
-        names.append(name)
-        out.append(UInt8(ascii: ","))
-        writer.writeString(name, into: &out)
-        out.append(UInt8(ascii: ":"))
+        guard !failed else { throw FastPathDeclined() }
+        let entry = keys.entries[keys.index(of: key.stringValue, writer: writer)]
+        guard entry.wireName != skipped, !written.contains(entry.canonical) else { throw FastPathDeclined() }
+        written.append(entry.canonical)
+        out.append(contentsOf: entry.prefix)
     }
 
     func write<T: Encodable>(_ value: T) throws {
@@ -66,7 +124,8 @@ private struct FieldsEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(FieldsContainer<Key>(state: state))
+        state.useKeys(Key.self)
+        return KeyedEncodingContainer(FieldsContainer<Key>(state: state))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {

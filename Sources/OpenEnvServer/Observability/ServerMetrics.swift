@@ -213,8 +213,10 @@ struct CallMetrics: Sendable {
         self.durations = durations
     }
 
-    func record(_ operation: CallOperation, _ outcome: CallOutcome, duration: Duration) {
-        counters[operation]?[outcome]?.increment()
+    /// Counts `count` calls of `operation` with `outcome` (more than one for a vector
+    /// session's message) and records `duration` once.
+    func record(_ operation: CallOperation, _ outcome: CallOutcome, duration: Duration, count: Int = 1) {
+        counters[operation]?[outcome]?.increment(by: count)
         let (seconds, attoseconds) = duration.components
         durations[operation]?.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

@@ -12,7 +12,8 @@ struct ConnectionID: Hashable, Sendable {
 /// before closing (or `nil` for a plain close).
 typealias SessionEndHandler = @Sendable (SessionError?) async -> Void
 
-/// One environment instance and its bookkeeping.
+/// One environment instance and its bookkeeping; or, for a batched-stepping connection
+/// (``VectorSessionEndpoint``), N instances that are called together, one call per message.
 ///
 /// A session owns its environment exclusively: every call (from `/ws`, an attached
 /// socket, HTTP routes or JSON-RPC) goes through ``run(countsAsActivity:_:)`` — transports
@@ -34,6 +35,10 @@ actor Session {
     /// The name of the token the session was created with (counted against its limit).
     nonisolated let principal: String?
     private let environment: AnyEnvironment
+    /// The other instances of a vector session (empty for every other session).
+    private let otherEnvironments: [AnyEnvironment]
+    /// How many environments the session holds, each counted as one session slot.
+    nonisolated let environmentCount: Int
     private let stepTimeout: Duration?
     /// Where calls run; `nil`: on the caller's executor.
     private let executor: (any TaskExecutor)?
@@ -54,11 +59,15 @@ actor Session {
     private var strandedCall: Task<Void, Never>?
     private var endHandlers: [ConnectionID: SessionEndHandler] = [:]
 
-    init(id: String, owner: Owner, environment: AnyEnvironment, stepTimeout: Duration?, executor: (any TaskExecutor)?, principal: String? = nil) {
+    /// A session of `environments` (at least one; more only for a vector session).
+    init(id: String, owner: Owner, environments: [AnyEnvironment], stepTimeout: Duration?, executor: (any TaskExecutor)?, principal: String? = nil) {
+        precondition(!environments.isEmpty, "a session holds at least one environment")
         self.principal = principal
         self.id = id
         self.owner = owner
-        self.environment = environment
+        self.environment = environments[0]
+        otherEnvironments = Array(environments.dropFirst())
+        environmentCount = environments.count
         self.stepTimeout = stepTimeout
         self.executor = executor
     }
@@ -73,16 +82,30 @@ actor Session {
     func run<T: Sendable>(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
+        try await admit(environment, countsAsActivity: countsAsActivity, body)
+    }
+
+    /// Runs `body` against all the session's environments at once (a vector session's
+    /// message), in one turn of the queue and under one step deadline; otherwise as
+    /// ``run(countsAsActivity:_:)``.
+    func runAll<T: Sendable>(
+        countsAsActivity: Bool = true, _ body: @escaping @Sendable ([AnyEnvironment]) async throws -> T
+    ) async throws -> T {
+        try await admit([environment] + otherEnvironments, countsAsActivity: countsAsActivity, body)
+    }
+
+    private func admit<Subject: Sendable, T: Sendable>(
+        _ subject: Subject, countsAsActivity: Bool, _ body: @escaping @Sendable (Subject) async throws -> T
+    ) async throws -> T {
         guard !isClosed, !expired else { throw SessionError.closed(id) }
         await acquire()
         defer { release() }
         guard !isClosed, !expired else { throw SessionError.closed(id) }
         if countsAsActivity { lastActivity = .now }
-        let environment = self.environment
         guard let stepTimeout else {
-            return try await withTaskExecutorPreference(executor) { try await body(environment) }  // nil: stay
+            return try await withTaskExecutorPreference(executor) { try await body(subject) }  // nil: stay
         }
-        let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(environment) }
+        let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(subject) }
         do {
             return try await withDeadline(stepTimeout, { try await work.value }) {
                 SessionError.deadlineExceeded(seconds: Self.seconds(stepTimeout))
@@ -155,12 +178,15 @@ actor Session {
         await acquire()
         for waiter in waiters { waiter.resume() }
         waiters = []
-        let environment = self.environment
+        let environments = [environment] + otherEnvironments
         if let strandedCall {
             // Close only once the timed-out call has returned, never concurrently with it.
-            Task { await strandedCall.value; await environment.close() }
+            Task {
+                await strandedCall.value
+                for environment in environments { await environment.close() }
+            }
         } else {
-            await environment.close()
+            for environment in environments { await environment.close() }
         }
     }
 }

@@ -22,6 +22,16 @@ enum CallTarget: Sendable {
     }
 }
 
+/// Environment `index` of a ``SessionRegistry/callAll(_:countsAsActivity:operation:_:)``
+/// failed with `error`: what its body throws so the caller can tell which, with what the
+/// caller needs to remember of the environments before it (they moved). The metrics count
+/// the call by `error`.
+struct EnvironmentCallFailure: Error {
+    let index: Int
+    let error: any Error
+    var progress: (any Sendable)? = nil
+}
+
 extension SessionRegistry {
     /// The one way every transport (`/ws`, WebSocket `/mcp`, `/harness`, HTTP simulation
     /// routes, JSON-RPC, `/mcp/streamable`, the Task API) calls an environment.
@@ -49,22 +59,40 @@ extension SessionRegistry {
         _ target: CallTarget, countsAsActivity: Bool = true, operation: CallOperation? = nil,
         _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
-        guard let operation, callMetrics != nil || tracing != nil else {
-            return try await perform(target, countsAsActivity: countsAsActivity, body)
+        try await instrumented(operation, sessionID: target.sessionID, count: 1) {
+            try await perform(target, countsAsActivity: countsAsActivity, body)
         }
+    }
+
+    /// One call into all the environments of a vector session (``Session/runAll(countsAsActivity:_:)``):
+    /// one turn of its queue and one step deadline for the whole message, cleaned up as
+    /// ``call(_:countsAsActivity:operation:_:)`` does. The metrics count it as one call per
+    /// environment and record its duration once.
+    nonisolated func callAll<T: Sendable>(
+        _ session: Session, countsAsActivity: Bool = true, operation: CallOperation? = nil,
+        _ body: @escaping @Sendable ([AnyEnvironment]) async throws -> T
+    ) async throws -> T {
+        try await instrumented(operation, sessionID: session.id, count: session.environmentCount) {
+            try await destroyingOnDeadline(session) { try await session.runAll(countsAsActivity: countsAsActivity, body) }
+        }
+    }
+
+    /// `work`, counted, timed and traced as `operation` (nothing when `nil`).
+    private nonisolated func instrumented<T: Sendable>(
+        _ operation: CallOperation?, sessionID: String?, count: Int, _ work: () async throws -> T
+    ) async throws -> T {
+        guard let operation, callMetrics != nil || tracing != nil else { return try await work() }
         let span = tracing?.startSpan(operation, environment: factory.info.envName)
-        if let span, let sessionID = target.sessionID { span.attributes["openenv.session.id"] = sessionID }
+        if let span, let sessionID { span.attributes["openenv.session.id"] = sessionID }
         let start = ContinuousClock.now
         do {
             let result: T
             if let span {
-                result = try await ServiceContext.withValue(span.context) {
-                    try await perform(target, countsAsActivity: countsAsActivity, body)
-                }
+                result = try await ServiceContext.withValue(span.context) { try await work() }
             } else {
-                result = try await perform(target, countsAsActivity: countsAsActivity, body)
+                result = try await work()
             }
-            callMetrics?.record(operation, .ok, duration: .now - start)
+            callMetrics?.record(operation, .ok, duration: .now - start, count: count)
             if let span {
                 span.attributes["openenv.outcome"] = CallOutcome.ok.rawValue
                 span.end()
@@ -72,18 +100,29 @@ extension SessionRegistry {
             return result
         } catch {
             let outcome: CallOutcome
-            switch error {
+            switch (error as? EnvironmentCallFailure)?.error ?? error {
             case is ValidationFailure: outcome = .invalid
             case let failure as SessionError:
                 if case .deadlineExceeded = failure { outcome = .deadline } else { outcome = .refused }
             default: outcome = .error
             }
-            callMetrics?.record(operation, outcome, duration: .now - start)
+            callMetrics?.record(operation, outcome, duration: .now - start, count: count)
             if let span {
                 span.attributes["openenv.outcome"] = outcome.rawValue
                 span.setStatus(SpanStatus(code: .error, message: "\(error)"))
                 span.end()
             }
+            throw error
+        }
+    }
+
+    /// `work` on `session`; when it passes the step deadline, the session is destroyed
+    /// before the error is rethrown.
+    private nonisolated func destroyingOnDeadline<T: Sendable>(_ session: Session, _ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as SessionError {
+            if case .deadlineExceeded = error { await destroy(session.id, reason: error, cause: .deadline) }
             throw error
         }
     }
@@ -120,11 +159,6 @@ extension SessionRegistry {
                 throw error
             }
         }
-        do {
-            return try await session.run(countsAsActivity: countsAsActivity, body)
-        } catch let error as SessionError {
-            if case .deadlineExceeded = error { await destroy(session.id, reason: error, cause: .deadline) }
-            throw error
-        }
+        return try await destroyingOnDeadline(session) { try await session.run(countsAsActivity: countsAsActivity, body) }
     }
 }

@@ -45,22 +45,27 @@ actor SessionRegistry {
         tracing = configuration.tracing
     }
 
-    /// Live sessions plus sessions being created.
-    var activeCount: Int { sessions.count + initializing.count }
+    /// Session slots held by live sessions plus sessions being created (a vector session
+    /// holds one per environment).
+    var activeCount: Int { liveSlots + initializingSlots }
+    private var liveSlots = 0
+    private var initializingSlots = 0
 
-    /// Creates a session owned by `owner`, on behalf of `principal` (the request's token).
-    /// - Throws: ``SessionError/capacityReached(active:max:)`` when every slot is taken,
-    ///   ``SessionError/quotaReached(token:active:max:)`` when the token holds its own
-    ///   limit of sessions, ``SessionError/factoryFailed(factoryName:)`` when the
-    ///   environment cannot be built.
-    func create(owner: Session.Owner, principal: AccessPrincipal? = nil) async throws(SessionError) -> Session {
-        guard !isDraining, activeCount < maxSessions else {
+    /// Creates a session owned by `owner`, on behalf of `principal` (the request's token),
+    /// with `environments` instances (more than one only for a vector session, which holds
+    /// a slot of the session limit and of the token's quota per environment; all or none).
+    /// - Throws: ``SessionError/capacityReached(active:max:)`` when the slots are not free,
+    ///   ``SessionError/quotaReached(token:active:max:)`` when the token would exceed its own
+    ///   limit of sessions, ``SessionError/factoryFailed(factoryName:)`` when an environment
+    ///   cannot be built.
+    func create(owner: Session.Owner, principal: AccessPrincipal? = nil, environments count: Int = 1) async throws(SessionError) -> Session {
+        guard !isDraining, activeCount + count <= maxSessions else {
             metrics?.sessionRefused(.capacity)
             throw .capacityReached(active: activeCount, max: maxSessions)
         }
         if let principal, let limit = principal.maxSessions {
             let held = perPrincipal[principal.name, default: 0]
-            guard held < limit else {
+            guard held + count <= limit else {
                 metrics?.sessionRefused(.quota)
                 logger.debug("token at its session limit", metadata: ["token": "\(principal.name)", "max_sessions": "\(limit)"])
                 throw .quotaReached(token: principal.name, active: held, max: limit)
@@ -68,27 +73,33 @@ actor SessionRegistry {
         }
         let id = UUIDString.random()
         initializing.insert(id)
-        if let principal { perPrincipal[principal.name, default: 0] += 1 }
-        let environment: AnyEnvironment
+        initializingSlots += count
+        if let principal { perPrincipal[principal.name, default: 0] += count }
+        var environments: [AnyEnvironment] = []
+        environments.reserveCapacity(count)
         do {
-            environment = try await makeEnvironment()
+            for _ in 0..<count { environments.append(try await makeEnvironment()) }
         } catch {
+            for environment in environments { await environment.close() }
             initializing.remove(id)
-            if let principal { release(principal.name) }
+            initializingSlots -= count
+            if let principal { release(principal.name, slots: count) }
             metrics?.sessionRefused(.factory)
             throw error
         }
         initializing.remove(id)
+        initializingSlots -= count
         let session = Session(
-            id: id, owner: owner, environment: environment, stepTimeout: configuration.stepTimeout, executor: executor, principal: principal?.name)
+            id: id, owner: owner, environments: environments, stepTimeout: configuration.stepTimeout, executor: executor, principal: principal?.name)
         sessions[id] = session
-        metrics?.sessionCreated()
-        logger.debug("session created", metadata: ["session_id": "\(id)", "token": "\(principal?.name ?? "-")"])
+        liveSlots += count
+        for _ in 0..<count { metrics?.sessionCreated() }
+        logger.debug("session created", metadata: ["session_id": "\(id)", "token": "\(principal?.name ?? "-")", "environments": "\(count)"])
         return session
     }
 
-    private func release(_ principal: String) {
-        let held = perPrincipal[principal, default: 1] - 1
+    private func release(_ principal: String, slots: Int = 1) {
+        let held = perPrincipal[principal, default: slots] - slots
         perPrincipal[principal] = held > 0 ? held : nil
     }
 
@@ -99,7 +110,7 @@ actor SessionRegistry {
     /// (stateless HTTP routes and the Task API build one per request, as the reference does).
     nonisolated func temporarySession() async throws(SessionError) -> Session {
         Session(
-            id: UUIDString.random(), owner: .http, environment: try await makeEnvironment(),
+            id: UUIDString.random(), owner: .http, environments: [try await makeEnvironment()],
             stepTimeout: configuration.stepTimeout, executor: executor)
     }
 
@@ -131,8 +142,9 @@ actor SessionRegistry {
     /// is the close reason counted in the metrics and logged.
     func destroy(_ id: String, reason: SessionError? = nil, cause: SessionCloseCause = .client) async {
         guard let session = sessions.removeValue(forKey: id) else { return }
-        if let principal = session.principal { release(principal) }
-        metrics?.sessionClosed(cause)
+        liveSlots -= session.environmentCount
+        if let principal = session.principal { release(principal, slots: session.environmentCount) }
+        for _ in 0..<session.environmentCount { metrics?.sessionClosed(cause) }
         logger.debug("session closed", metadata: ["session_id": "\(id)", "reason": "\(cause.rawValue)"])
         closing += 1
         await session.shutdown(reason: reason)

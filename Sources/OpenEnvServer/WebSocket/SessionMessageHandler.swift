@@ -41,7 +41,7 @@ struct SessionMessageHandler: Sendable {
             if let fast = env.fastStep,
                 let action = buffer.withUnsafeReadableBytes({ fast.decode(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[data])) })
             {
-                return try await fast.step(action)
+                return try await fast.frame(action)
             }
             // The action as handle(text:) would have passed it: the parsed `data` object.
             let action = try buffer.withUnsafeReadableBytes { try JSONParser.parse(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[data])) }

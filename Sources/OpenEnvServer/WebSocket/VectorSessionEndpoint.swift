@@ -1,7 +1,8 @@
+import NIOCore
 import OpenEnvCore
 
 /// `/ws?num_envs=N` (an extension; without `num_envs` `/ws` is the reference's protocol,
-/// untouched): one connection that owns N sessions of the server's environment and steps
+/// untouched): one connection that owns N instances of the server's environment and steps
 /// them all with one message, for vectorised training (Gymnasium's `VectorEnv`).
 ///
 /// Messages, one reply each, in order:
@@ -12,7 +13,7 @@ import OpenEnvCore
 ///   `vector_observation` out: `{"observations": [...], "rewards": [...], "dones": [...],
 ///   "autoreset": [...]}`, each list N long, each observation as `/ws` sends it.
 /// - `{"type": "state"}`: `{"type": "vector_state", "data": {"states": [...]}}`.
-/// - `{"type": "close"}`: ends the connection and its sessions.
+/// - `{"type": "close"}`: ends the connection and its environments.
 ///
 /// Autoreset is Gymnasium's **next-step** mode (`AutoresetMode.NEXT_STEP`, its default): an
 /// environment that reported `done` is reset by the next step, whose action for it is
@@ -20,12 +21,18 @@ import OpenEnvCore
 /// `done: false`. An autoreset is seeded, so a seeded vector stays deterministic: environment
 /// i's k-th autoreset after a reset with seed S uses `S + i + N * k` (no seed: none).
 ///
-/// The N sessions count against the server's session limit like N `/ws` connections, are
-/// created when the connection opens (all or none: a refusal closes it after a
-/// `CAPACITY_REACHED` error frame) and destroyed when it closes. Every call goes through
-/// the session's queue and deadline as a single `/ws` call does. Malformed messages get
-/// the `/ws` error frames; a failing environment call gets an `EXECUTION_ERROR` frame with
+/// The N environments are one session of the registry holding N slots: they count against
+/// the server's session limit (and a token's quota) like N `/ws` connections, are created
+/// when the connection opens (all or none: a refusal closes it after a `CAPACITY_REACHED`
+/// error frame) and destroyed when it closes. A message is one call into all N (one turn
+/// of the session's queue, one step deadline for the whole message, counted in the
+/// metrics as N calls). Malformed messages get the `/ws` error frames; a failing
+/// environment call gets an `EXECUTION_ERROR` (or `VALIDATION_ERROR`) frame with
 /// `env_index` (the environments before it have already moved).
+///
+/// A plain step message (``StepEnvelope/actionRanges(in:data:)``) takes the fast path: each
+/// action is decoded from the frame's bytes and each observation written straight into the
+/// reply (``FastStep``), the same bytes as the tree path, which every other message takes.
 ///
 /// Used sequentially by its connection (see ``WebSocketEndpoint``), so its state needs no lock.
 final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
@@ -37,12 +44,8 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let count: Int
     private let principal: AccessPrincipal?
     private let connection = ConnectionID.next()
-    private var sessions: [Session] = []
-    /// Environment i reported done: its next step resets it.
-    private var pendingReset: [Bool]
-    /// Autoresets so far per environment, and the seed of the last vector reset.
-    private var autoresets: [Int]
-    private var baseSeed: Int?
+    private var session: Session?
+    private var episodes: Episodes
     private var finished = false
 
     init(registry: SessionRegistry, messageLimit: Int, count: Int, principal: AccessPrincipal?) {
@@ -50,8 +53,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         self.messageLimit = messageLimit
         self.count = count
         self.principal = principal
-        pendingReset = Array(repeating: false, count: count)
-        autoresets = Array(repeating: 0, count: count)
+        episodes = Episodes(count: count)
     }
 
     /// The endpoint of a `/ws` query with `num_envs` (its text); one that is not an integer
@@ -70,26 +72,23 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
             finished = true
             return false
         }
-        let endHandler: SessionEndHandler = { reason in
-            if let reason { socket.send(text: WireFrames.error(reason)) }
-            socket.close()
-        }
         do {
-            for _ in 0..<count {
-                let session = try await registry.create(owner: .webSocket(connection), principal: principal)
-                sessions.append(session)
-                await session.bindOwnerSocket(connection, endHandler: endHandler)
+            let session = try await registry.create(owner: .webSocket(connection), principal: principal, environments: count)
+            self.session = session
+            await session.bindOwnerSocket(connection) { reason in
+                if let reason { socket.send(text: WireFrames.error(reason)) }
+                socket.close()
             }
             return true
         } catch {
             socket.send(text: WireFrames.error(error))
-            await finish(cause: .error)
+            finished = true
             return false
         }
     }
 
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
-        guard !finished else { return false }
+        guard !finished, let session else { return false }
         switch message {
         case .binary:
             socket.send(text: WireFrames.error("SESSION_ERROR", "'text'"))
@@ -100,7 +99,12 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
             await finish(cause: .error)
             return false
         case .text(let buffer):
-            let reply = await handle(buffer.readableBytesView)
+            let reply: SessionMessageHandler.Reply
+            if let actions = plainStepActions(buffer) {
+                reply = await step(session, .bytes(buffer, actions))
+            } else {
+                reply = await handle(session, buffer.readableBytesView)
+            }
             if let frame = reply.frame { socket.send(text: frame) }
             guard reply.closeAfter else { return true }
             await finish(cause: reply.frame == nil ? .client : .error)
@@ -113,10 +117,21 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private func finish(cause: SessionCloseCause) async {
         guard !finished else { return }
         finished = true
-        for session in sessions { await registry.destroy(session.id, cause: cause) }
+        if let session { await registry.destroy(session.id, cause: cause) }
     }
 
-    private func handle(_ text: some Collection<UInt8>) async -> SessionMessageHandler.Reply {
+    /// The ranges of a plain step's N action objects in `buffer`, or `nil` (the tree path).
+    private func plainStepActions(_ buffer: ByteBuffer) -> [Range<Int>]? {
+        buffer.withUnsafeReadableBytes { raw in
+            let bytes = raw.assumingMemoryBound(to: UInt8.self)
+            guard let data = StepEnvelope.dataRange(in: bytes), let actions = StepEnvelope.actionRanges(in: bytes, data: data),
+                actions.count == count
+            else { return nil }
+            return actions
+        }
+    }
+
+    private func handle(_ session: Session, _ text: some Collection<UInt8>) async -> SessionMessageHandler.Reply {
         let value: JSONValue
         do {
             value = try JSONParser.parse(text)
@@ -132,106 +147,226 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         case .string("close")?:
             return .init(frame: nil, closeAfter: true)
         case .string("reset")?:
-            return await reset(data)
+            var seed: Int?
+            if let value = data["seed"], value != .null {
+                guard let s = value.intValue, value.boolValue == nil else { return Self.invalid("data.seed must be an integer or null") }
+                seed = s
+            }
+            return await reset(session, seed: seed, options: data)
         case .string("step")?:
             guard case .array(let actions)? = data["actions"], actions.count == count else {
                 return Self.invalid("data.actions must be a list of \(count) actions (one per environment)")
             }
-            return await step(actions)
+            return await step(session, .values(actions))
         case .string("state")?:
-            var states: [JSONValue] = []
-            for (index, session) in sessions.enumerated() {
-                do {
-                    states.append(try await registry.call(.bound(session), countsAsActivity: false) { try await $0.state() })
-                } catch {
-                    return failure(error, index: index)
+            do {
+                let states = try await registry.callAll(session, countsAsActivity: false) { environments in
+                    var states: [JSONValue] = []
+                    for (index, environment) in environments.enumerated() {
+                        do { states.append(try await environment.state()) } catch { throw EnvironmentCallFailure(index: index, error: error) }
+                    }
+                    return states
                 }
+                return .init(frame: WireFrames.frame("vector_state", ["states": .array(states)]), closeAfter: false)
+            } catch {
+                return failure(error)
             }
-            return .init(frame: WireFrames.frame("vector_state", ["states": .array(states)]), closeAfter: false)
         default:
             return .init(frame: WireFrames.error("UNKNOWN_TYPE", "Unknown message type: \(message["type"]?.description ?? "")"), closeAfter: false)
         }
     }
 
-    private func reset(_ data: JSONObject) async -> SessionMessageHandler.Reply {
-        var seed: Int?
-        if let value = data["seed"], value != .null {
-            guard let s = value.intValue, value.boolValue == nil else { return Self.invalid("data.seed must be an integer or null") }
-            seed = s
-        }
-        baseSeed = seed
-        var results: [WireObservation] = []
-        results.reserveCapacity(count)
-        for (index, session) in sessions.enumerated() {
-            var options = data
-            options["seed"] = seed.map { .int($0 &+ index) } ?? .null
-            let arguments = options
-            do {
-                results.append(try await registry.call(.bound(session), operation: .reset) { try await $0.reset(arguments) })
-            } catch {
-                return failure(error, index: index)
-            }
-            pendingReset[index] = results[index].done
-            autoresets[index] = 0
-        }
-        return .init(frame: Self.frame(results, autoreset: nil), closeAfter: false)
-    }
-
-    private func step(_ actions: [JSONValue]) async -> SessionMessageHandler.Reply {
-        var results: [WireObservation] = []
-        results.reserveCapacity(count)
-        var autoreset = Array(repeating: false, count: count)
-        for (index, session) in sessions.enumerated() {
-            let result: WireObservation
-            do {
-                if pendingReset[index] {
-                    autoresets[index] += 1
-                    let seed: JSONValue = baseSeed.map { .int($0 &+ index &+ count &* autoresets[index]) } ?? .null
-                    result = try await registry.call(.bound(session), operation: .reset) { try await $0.reset(["seed": seed]) }
-                    autoreset[index] = true
-                } else {
-                    let action = actions[index]
-                    result = try await registry.call(.bound(session), operation: .step) { try await $0.step(action) }
+    private func reset(_ session: Session, seed: Int?, options data: JSONObject) async -> SessionMessageHandler.Reply {
+        let count = self.count
+        do {
+            let (frame, episodes) = try await registry.callAll(session, operation: .reset) { environments in
+                var episodes = Episodes(count: count, seed: seed)
+                var frame = VectorFrame(count: count)
+                for (index, environment) in environments.enumerated() {
+                    var options = data
+                    options["seed"] = seed.map { .int($0 &+ index) } ?? .null
+                    do {
+                        let result = try await environment.reset(options)
+                        frame.append(result, autoreset: false)
+                        episodes.pendingReset[index] = result.done
+                    } catch {
+                        throw EnvironmentCallFailure(index: index, error: error, progress: episodes)
+                    }
                 }
-            } catch {
-                return failure(error, index: index)
+                return (frame.bytes(), episodes)
             }
-            pendingReset[index] = result.done
-            results.append(result)
+            self.episodes = episodes
+            return .init(frame: frame, closeAfter: false)
+        } catch {
+            return failure(error)
         }
-        return .init(frame: Self.frame(results, autoreset: autoreset), closeAfter: false)
     }
 
-    private static func frame(_ results: [WireObservation], autoreset: [Bool]?) -> [UInt8] {
-        var observations: [JSONValue] = [], rewards: [JSONValue] = [], dones: [JSONValue] = []
-        observations.reserveCapacity(results.count)
-        rewards.reserveCapacity(results.count)
-        dones.reserveCapacity(results.count)
-        for (index, result) in results.enumerated() {
-            observations.append(.object(result.observation))
-            rewards.append(result.reward?.jsonValue ?? .null)
-            // An autoreset entry is a first observation: never done.
-            dones.append(.bool(autoreset?[index] == true ? false : result.done))
+    /// The actions of a step message: parsed, or located in the frame's bytes.
+    private enum Actions: Sendable {
+        case values([JSONValue])
+        case bytes(ByteBuffer, [Range<Int>])
+    }
+
+    private func step(_ session: Session, _ actions: Actions) async -> SessionMessageHandler.Reply {
+        let count = self.count
+        let start = episodes
+        do {
+            let (frame, episodes) = try await registry.callAll(session, operation: .step) { environments in
+                var episodes = start
+                var frame = VectorFrame(count: count)
+                for (index, environment) in environments.enumerated() {
+                    do {
+                        if let seed = episodes.autoresetSeed(index) {
+                            let result = try await environment.reset(["seed": seed])
+                            frame.append(result, autoreset: true)
+                            episodes.pendingReset[index] = result.done
+                            continue
+                        }
+                        switch actions {
+                        case .values(let values):
+                            let result = try await environment.step(values[index])
+                            frame.append(result, autoreset: false)
+                            episodes.pendingReset[index] = result.done
+                        case .bytes(let buffer, let ranges):
+                            let done = try await frame.appendStep(environment, buffer, ranges[index])
+                            episodes.pendingReset[index] = done
+                        }
+                    } catch {
+                        throw EnvironmentCallFailure(index: index, error: error, progress: episodes)
+                    }
+                }
+                return (frame.bytes(), episodes)
+            }
+            self.episodes = episodes
+            return .init(frame: frame, closeAfter: false)
+        } catch {
+            return failure(error)
         }
-        return WireFrames.frame("vector_observation", [
-            "observations": .array(observations), "rewards": .array(rewards), "dones": .array(dones),
-            "autoreset": .array((autoreset ?? Array(repeating: false, count: results.count)).map { .bool($0) }),
-        ])
     }
 
     private static func invalid(_ message: String) -> SessionMessageHandler.Reply {
         .init(frame: WireFrames.error("VALIDATION_ERROR", message), closeAfter: false)
     }
 
-    private func failure(_ error: any Error, index: Int) -> SessionMessageHandler.Reply {
+    private func failure(_ error: any Error) -> SessionMessageHandler.Reply {
         switch error {
-        case let failure as ValidationFailure:
-            return .init(frame: WireFrames.error("VALIDATION_ERROR", "Invalid action of environment \(index)",
-                                                 extra: ["errors": failure.json(includeURL: true), "env_index": .int(index)]), closeAfter: false)
+        case let failure as EnvironmentCallFailure:
+            if let episodes = failure.progress as? Episodes { self.episodes = episodes }
+            if let validation = failure.error as? ValidationFailure {
+                return .init(frame: WireFrames.error("VALIDATION_ERROR", "Invalid action of environment \(failure.index)",
+                                                     extra: ["errors": validation.json(includeURL: true), "env_index": .int(failure.index)]), closeAfter: false)
+            }
+            return .init(frame: WireFrames.error("EXECUTION_ERROR", "\(failure.error)", extra: ["env_index": .int(failure.index)]), closeAfter: false)
         case let error as SessionError:
+            // Past the deadline the session is gone and the socket was told already.
+            if case .deadlineExceeded = error { return .init(frame: nil, closeAfter: true, deadlinePassed: true) }
             return .init(frame: WireFrames.error(error), closeAfter: true)
         default:
-            return .init(frame: WireFrames.error("EXECUTION_ERROR", "\(error)", extra: ["env_index": .int(index)]), closeAfter: false)
+            return .init(frame: WireFrames.error("EXECUTION_ERROR", "\(error)"), closeAfter: false)
+        }
+    }
+}
+
+extension VectorSessionEndpoint {
+    /// Which environments the next step resets, and their seeds.
+    struct Episodes: Sendable {
+        /// Environment i reported done: its next step resets it.
+        var pendingReset: [Bool]
+        /// Autoresets so far per environment since the last vector reset.
+        var autoresets: [Int]
+        /// The seed of the last vector reset.
+        let seed: Int?
+
+        init(count: Int, seed: Int? = nil) {
+            pendingReset = Array(repeating: false, count: count)
+            autoresets = Array(repeating: 0, count: count)
+            self.seed = seed
+        }
+
+        /// When environment `index` must be reset by this step, counts the autoreset and
+        /// answers its seed (`S + i + N * k` for the k-th, or `null` without a seed).
+        mutating func autoresetSeed(_ index: Int) -> JSONValue? {
+            guard pendingReset[index] else { return nil }
+            autoresets[index] += 1
+            return seed.map { .int($0 &+ index &+ pendingReset.count &* autoresets[index]) } ?? .null
+        }
+    }
+}
+
+/// A `vector_observation` frame, written as its environments answer:
+/// `{"type":"vector_observation","data":{"observations":[…],"rewards":[…],"dones":[…],"autoreset":[…]}}`.
+private struct VectorFrame {
+    private var out: [UInt8]
+    private var rewards: [Reward?] = []
+    private var dones: [Bool] = []
+    private var autoresets: [Bool] = []
+
+    init(count: Int) {
+        out = Array(#"{"type":"vector_observation","data":{"observations":["#.utf8)
+        out.reserveCapacity(64 + 128 * count)
+        rewards.reserveCapacity(count)
+        dones.reserveCapacity(count)
+        autoresets.reserveCapacity(count)
+    }
+
+    private mutating func separate() {
+        if !dones.isEmpty { out.append(UInt8(ascii: ",")) }
+    }
+
+    /// An observation built as a tree. An autoreset entry is a first observation: never done.
+    mutating func append(_ result: WireObservation, autoreset: Bool) {
+        separate()
+        ObservationFrame.appendObservation(result, to: &out)
+        rewards.append(result.reward)
+        dones.append(autoreset ? false : result.done)
+        autoresets.append(autoreset)
+    }
+
+    /// Steps `environment` with the action object at `range` of `buffer`, through its fast
+    /// path when it has one and takes the action, else as a tree; answers `done`.
+    mutating func appendStep(_ environment: AnyEnvironment, _ buffer: ByteBuffer, _ range: Range<Int>) async throws -> Bool {
+        if let fast = environment.fastStep,
+            let action = buffer.withUnsafeReadableBytes({ fast.decode(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[range])) })
+        {
+            let mark = out.count
+            separate()
+            do {
+                let outcome = try await fast.step(action, &out)
+                rewards.append(outcome.reward)
+                dones.append(outcome.done)
+                autoresets.append(false)
+                return outcome.done
+            } catch {
+                out.removeSubrange(mark...)
+                throw error
+            }
+        }
+        let action = try buffer.withUnsafeReadableBytes { try JSONParser.parse(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[range])) }
+        let result = try await environment.step(action)
+        append(result, autoreset: false)
+        return result.done
+    }
+
+    func bytes() -> [UInt8] {
+        var out = self.out
+        out.append(contentsOf: #"],"rewards":["#.utf8)
+        for (index, reward) in rewards.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            ObservationFrame.appendReward(reward, to: &out)
+        }
+        out.append(contentsOf: #"],"dones":["#.utf8)
+        Self.append(dones, to: &out)
+        out.append(contentsOf: #"],"autoreset":["#.utf8)
+        Self.append(autoresets, to: &out)
+        out.append(contentsOf: "]}}".utf8)
+        return out
+    }
+
+    private static func append(_ flags: [Bool], to out: inout [UInt8]) {
+        for (index, flag) in flags.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: (flag ? "true" : "false").utf8)
         }
     }
 }
