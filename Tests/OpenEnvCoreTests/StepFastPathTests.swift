@@ -31,6 +31,8 @@ import Testing
         var maybe: Int?
         var maybeText: String?
         var list: [Double]
+        var ids: [Int]
+        var names: [String]
         var nested: Inner
         var dict: [String: String]
         var mode: Mode
@@ -61,6 +63,8 @@ import Testing
                 maybe: random.next(below: 2) == 0 ? nil : Int(random.next(below: 1000)) - 500,
                 maybeText: random.next(below: 2) == 0 ? nil : randomString(&random),
                 list: (0..<random.next(below: 4)).map { _ in randomDouble(&random) },
+                ids: (0..<random.next(below: 4)).map { _ in Int(bitPattern: UInt(random.next())) >> Int(random.next(below: 64)) },
+                names: (0..<random.next(below: 3)).map { _ in randomString(&random) },
                 nested: Inner(x: Int(random.next(below: 100)), tags: (0..<random.next(below: 3)).map { _ in randomString(&random) }),
                 dict: Dictionary(uniqueKeysWithValues: (0..<random.next(below: 4)).map { n in ("k\(n)\(randomString(&random))", randomString(&random)) }),
                 mode: random.next(below: 2) == 0 ? .walk : .run, camelCaseKey: Int(random.next(below: 10)),

@@ -74,14 +74,25 @@ extension Environment {
 public enum UUIDString {
     public static func random() -> String {
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte -> String in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        let c = Array(hex)
-        return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20..<32]))"
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & ~0xF000) | 0x4000  // version 4
+        low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant 10
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var i = 0
+            func put(_ word: UInt64, _ nibbles: ClosedRange<Int>) {
+                for n in nibbles.reversed() {
+                    text[i] = hex[Int((word >> UInt64(n * 4)) & 0xF)]
+                    i += 1
+                }
+            }
+            put(high, 8...15); text[i] = UInt8(ascii: "-"); i += 1
+            put(high, 4...7); text[i] = UInt8(ascii: "-"); i += 1
+            put(high, 0...3); text[i] = UInt8(ascii: "-"); i += 1
+            put(low, 12...15); text[i] = UInt8(ascii: "-"); i += 1
+            put(low, 0...11)
+            return i
+        }
     }
 }

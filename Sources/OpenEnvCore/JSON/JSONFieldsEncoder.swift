@@ -114,7 +114,21 @@ private final class FieldsState {
     }
 
     func write<T: Encodable>(_ value: T) throws {
+        // Arrays of the common leaves (an observation's `info_state`, `legal_actions`) are
+        // written element by element, as the tree writer writes their `.array`.
+        if T.self == [Double].self { return writeArray(unsafeBitCast(value, to: [Double].self)) { writer.writeDouble($0, into: &out) } }
+        if T.self == [Int].self { return writeArray(unsafeBitCast(value, to: [Int].self)) { writer.write(.int($0), into: &out) } }
+        if T.self == [String].self { return writeArray(unsafeBitCast(value, to: [String].self)) { writer.writeString($0, into: &out) } }
         writer.write(try EncodingBox.convert(value, options: JSONValueEncoder(), codingPath: []), into: &out)
+    }
+
+    private func writeArray<Element>(_ elements: [Element], _ writeElement: (Element) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (n, element) in elements.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            writeElement(element)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 }
 

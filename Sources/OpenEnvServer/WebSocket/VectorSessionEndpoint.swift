@@ -215,6 +215,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
             let (frame, episodes) = try await registry.callAll(session, operation: .step) { environments in
                 var episodes = start
                 var frame = VectorFrame(count: count)
+                var decoded = DecodedActions()
                 for (index, environment) in environments.enumerated() {
                     do {
                         if let seed = episodes.autoresetSeed(index) {
@@ -229,7 +230,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                             frame.append(result, autoreset: false)
                             episodes.pendingReset[index] = result.done
                         case .bytes(let buffer, let ranges):
-                            let done = try await frame.appendStep(environment, buffer, ranges[index])
+                            let done = try await frame.appendStep(environment, buffer, ranges[index], decoded: &decoded)
                             episodes.pendingReset[index] = done
                         }
                     } catch {
@@ -325,10 +326,10 @@ private struct VectorFrame {
 
     /// Steps `environment` with the action object at `range` of `buffer`, through its fast
     /// path when it has one and takes the action, else as a tree; answers `done`.
-    mutating func appendStep(_ environment: AnyEnvironment, _ buffer: ByteBuffer, _ range: Range<Int>) async throws -> Bool {
-        if let fast = environment.fastStep,
-            let action = buffer.withUnsafeReadableBytes({ fast.decode(UnsafeBufferPointer(rebasing: $0.assumingMemoryBound(to: UInt8.self)[range])) })
-        {
+    mutating func appendStep(
+        _ environment: AnyEnvironment, _ buffer: ByteBuffer, _ range: Range<Int>, decoded: inout DecodedActions
+    ) async throws -> Bool {
+        if let fast = environment.fastStep, let action = decoded.action(at: range, of: buffer, fast) {
             let mark = out.count
             separate()
             do {
@@ -367,6 +368,28 @@ private struct VectorFrame {
         for (index, flag) in flags.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: (flag ? "true" : "false").utf8)
+        }
+    }
+}
+
+/// The actions of one step message decoded so far, by their text. A vector's actions mostly
+/// repeat (a discrete action space), its environments share one action type, and a decoded
+/// action depends on its text alone: the same text is decoded once per message. Only
+/// actions the fast decoder takes are kept (the others take the tree path, which reports why).
+struct DecodedActions {
+    private static let capacity = 8
+    private var entries: [(text: Range<Int>, action: FastStep.PreparedAction)] = []
+
+    /// The action whose text is at `range` of `buffer`, or `nil` when `fast` declines it.
+    mutating func action(at range: Range<Int>, of buffer: ByteBuffer, _ fast: FastStep) -> FastStep.PreparedAction? {
+        buffer.withUnsafeReadableBytes { raw in
+            let bytes = raw.assumingMemoryBound(to: UInt8.self)
+            for entry in entries where entry.text.count == range.count && bytes[entry.text].elementsEqual(bytes[range]) {
+                return entry.action
+            }
+            guard let action = fast.decode(UnsafeBufferPointer(rebasing: bytes[range])) else { return nil }
+            if entries.count < Self.capacity { entries.append((range, action)) }
+            return action
         }
     }
 }
