@@ -66,13 +66,15 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=None)
     parser.add_argument("--num-envs", default="1,16,256")
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--serve-arg", action="append", default=[],
+                        help="an extra argument of `openenv serve` (e.g. --serve-arg=--vector-threads=1)")
     args = parser.parse_args()
     print("| env | stepping | env-steps/s | server CPU µs/env-step |")
     print("|---|---|---:|---:|")
     for env in args.env or ["grid", "openspiel"]:
         port = free_port()
         extra = ["--game", "catch"] if env == "openspiel" else []
-        server = subprocess.Popen([args.binary, "serve", env, "--port", str(port), "--max-sessions", "1024", "--log-level", "error", *extra],
+        server = subprocess.Popen([args.binary, "serve", env, "--port", str(port), "--max-sessions", "1024", "--log-level", "error", *extra, *args.serve_arg],
                                   stderr=subprocess.PIPE, text=True)
         try:
             line = server.stderr.readline()

@@ -3,7 +3,9 @@ import OpenEnvCore
 extension BenchResult {
     /// The human-readable summary: one `RESULT` line, plus the hold figures.
     public var text: String {
-        var line = "RESULT mode=\(mode.rawValue) C=\(concurrency) steps=\(completedSteps) in \(format(seconds, 2)) s: "
+        var line = "RESULT mode=\(mode.rawValue) C=\(concurrency) "
+        if environmentsPerMessage > 1 { line += "num_envs=\(environmentsPerMessage) (steps are env-steps, latencies per message) " }
+        line += "steps=\(completedSteps) in \(format(seconds, 2)) s: "
         line += "\(format(stepsPerSecond, 0)) steps/s  p50 \(format(latency.p50, 2)) ms  p90 \(format(latency.p90, 2)) ms  "
         line += "p99 \(format(latency.p99, 2)) ms  max \(format(latency.max, 2)) ms  errors \(errors)"
         if refused > 0 { line += " (refused \(refused))" }
@@ -28,7 +30,7 @@ extension BenchResult {
             "completed_steps": .int(completedSteps), "seconds": .double(seconds), "steps_per_s": .double(stepsPerSecond),
             "p50_ms": .double(latency.p50), "p90_ms": .double(latency.p90), "p99_ms": .double(latency.p99), "max_ms": .double(latency.max),
             "errors": .int(errors), "refused": .int(refused), "generator_cpu_ms_per_step": .double(generatorCPUMillisecondsPerStep),
-            "action": action,
+            "action": action, "num_envs": .int(environmentsPerMessage),
         ]
         object["error_sample"] = errorSample.map(JSONValue.string) ?? nil
         object["server_cpu_ms_per_step"] = serverCPUMillisecondsPerStep.map(JSONValue.double) ?? nil

@@ -30,6 +30,10 @@ public struct BenchConfiguration: Sendable {
     /// HTTP mode: create a session per connection (`openenv/session/create`) and send its
     /// id with every reset and step (stateful HTTP, a swift-openenv extension).
     public var httpSessions = false
+    /// ws mode: each session is a vector of this many environments (`/ws?num_envs=N`, a
+    /// swift-openenv extension) stepped all at once by each message; the figures then count
+    /// env-steps (latencies stay per message). `nil`: plain `/ws` sessions.
+    public var numEnvs: Int?
 
     public init(target: BenchTarget, mode: Mode, concurrency: Int, steps: Int, warmup: Int = 0, action: JSONValue? = nil,
                 serverPID: Int32? = nil, maxSeconds: Double = 300) {
@@ -66,6 +70,9 @@ public struct BenchResult: Sendable {
     /// Hold mode: server RSS before opening, with all sessions open, after one step each, after closing.
     public var holdRSS: (idle: Int, held: Int, afterStep: Int, afterClose: Int)?
     public var action: JSONValue
+    /// Environments each message steps (``BenchConfiguration/numEnvs``); steps, rates and
+    /// CPU per step count env-steps.
+    public var environmentsPerMessage = 1
 }
 
 /// Runs benchmarks against an OpenEnv server with a SwiftNIO load generator whose own cost
@@ -79,7 +86,11 @@ public enum Benchmark {
         let action: JSONValue
         if let given = configuration.action { action = given } else { action = try await ActionSynthesizer.action(for: configuration.target, group: group) }
         let coordinator = LoadCoordinator(connections: configuration.concurrency)
-        let stepFrame = JSONWriter().bytes(["type": "step", "data": action])
+        let perMessage = configuration.numEnvs ?? 1
+        let stepFrame = JSONWriter().bytes(
+            configuration.numEnvs.map { ["type": "step", "data": ["actions": .array(Array(repeating: action, count: $0))]] }
+                ?? ["type": "step", "data": action])
+        let webSocketPath = configuration.numEnvs.map { "/ws?num_envs=\($0)" } ?? "/ws"
         let steps = configuration.mode == .hold ? 1 : configuration.steps
         let idleRSS = configuration.serverPID.flatMap { ProcessStats.sample(pid: $0) }?.rssBytes ?? 0
 
@@ -91,7 +102,7 @@ public enum Benchmark {
                 case .ws, .hold:
                     let hold = configuration.mode == .hold
                     let warmup = configuration.warmup
-                    channels.append(try await connector.webSocket {
+                    channels.append(try await connector.webSocket(path: webSocketPath) {
                         WebSocketLoadHandler(stepFrame: stepFrame, steps: steps, warmup: warmup, hold: hold, coordinator: coordinator)
                     })
                 case .http:
@@ -147,7 +158,7 @@ public enum Benchmark {
         let serverAfter = configuration.serverPID.flatMap { ProcessStats.sample(pid: $0) }
         for channel in channels { channel.close(promise: nil) }
 
-        let completed = outcome.latencies.count
+        let completed = outcome.latencies.count * perMessage
         var afterCloseRSS = 0
         if configuration.mode == .hold {
             try? await Task.sleep(for: .seconds(1))
@@ -159,7 +170,8 @@ public enum Benchmark {
             stepsPerSecond: Double(configuration.mode == .hold ? coordinator.stepsDone : completed) / max(elapsed, 1e-9),
             latency: LatencySummary(nanoseconds: outcome.latencies), errors: outcome.errors, errorSample: outcome.errorSample,
             refused: refused, serverCPUMillisecondsPerStep: nil, serverCores: nil, serverRSSBytes: serverAfter?.rssBytes,
-            generatorCPUMillisecondsPerStep: completed > 0 ? ownCPU * 1000 / Double(completed) : 0, holdRSS: nil, action: action)
+            generatorCPUMillisecondsPerStep: completed > 0 ? ownCPU * 1000 / Double(completed) : 0, holdRSS: nil, action: action,
+            environmentsPerMessage: perMessage)
         if let before = serverBefore, let after = serverAfter {
             let cpu = after.cpuSeconds - before.cpuSeconds
             if completed > 0 { result.serverCPUMillisecondsPerStep = cpu * 1000 / Double(completed) }

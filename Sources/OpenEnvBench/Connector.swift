@@ -9,13 +9,14 @@ struct Connector: Sendable {
     let target: BenchTarget
     let group: any EventLoopGroup
 
-    /// Opens a WebSocket to `/ws` and installs `makeHandler()` once upgraded.
-    func webSocket(_ makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> any Channel {
+    /// Opens a WebSocket to `path` (after the target's base path) and installs
+    /// `makeHandler()` once upgraded.
+    func webSocket(path: String = "/ws", _ makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> any Channel {
         let target = self.target
         return try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                let request = UpgradeRequestHandler(target: target, path: target.basePath + "/ws")
+                let request = UpgradeRequestHandler(target: target, path: target.basePath + path)
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 27, automaticErrorHandling: true) { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(makeHandler())

@@ -40,6 +40,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "HTTP mode: give each connection its own session (openenv/session/create) and send its id with every reset and step. swift-openenv servers only.")
     var httpSessions = false
 
+    @Option(help: "ws mode: each session is a vector of N environments (/ws?num_envs=N, swift-openenv servers only), all stepped by each message; figures count env-steps.")
+    var numEnvs: Int?
+
     @Flag(help: "Print the result as one JSON object instead of text.")
     var json = false
 
@@ -68,6 +71,10 @@ struct BenchCommand: AsyncParsableCommand {
             target: target, mode: mode, concurrency: concurrency, steps: steps, warmup: warmup, action: parsedAction,
             serverPID: serverPID, maxSeconds: maxSeconds)
         configuration.httpSessions = httpSessions
+        if let numEnvs {
+            guard mode == .ws, numEnvs >= 1 else { throw ValidationError("--num-envs needs --mode ws and at least 1") }
+            configuration.numEnvs = numEnvs
+        }
         let interactive = isatty(2) == 1
         let result = try await Benchmark.run(configuration, progress: interactive ? Self.showProgress : nil)
         if interactive { Self.showProgress("") }

@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Threads of the step pool, where environments that may block run their calls (default: twice the cores, at least 4).")
     var stepThreads: Int?
 
+    @Option(help: "Threads one batched-stepping message (/ws?num_envs=N) steps its environments on at once, in chunks of at least 32 (default: the cores; 1: one after another).")
+    var vectorThreads: Int?
+
     @Flag(help: ArgumentHelp("Benchmark floor: /ws echoes every frame back without sessions (the transport's own cost).", visibility: .hidden))
     var transportFloor = false
 
@@ -123,6 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
         guard drainTimeout > 0, requestTimeout > 0 else { throw ValidationError("--drain-timeout and --request-timeout must be positive") }
         if let stepThreads, stepThreads < 1 { throw ValidationError("--step-threads must be at least 1") }
+        if let vectorThreads, vectorThreads < 1 { throw ValidationError("--vector-threads must be at least 1") }
         if let toolTimeout, !(toolTimeout > 0) { throw ValidationError("--tool-timeout must be positive") }
         _ = try resolvedMode()
         _ = try access.tokens()
@@ -184,6 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.echoFramesOnly = transportFloor
         settings.drainTimeout = Self.duration(drainTimeout)!
         settings.stepThreads = stepThreads
+        settings.vectorThreads = vectorThreads
         settings.requestTimeout = Self.duration(requestTimeout)!
         try access.apply(to: &settings)
         settings.webInterface = web.isEnabled(mode: settings.mode, environment: ProcessInfo.processInfo.environment)

@@ -39,6 +39,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Threads of the step pool, where ``ExecutionPolicy/threadPool`` environments run.
     /// `nil`: twice the cores, at least four.
     public var stepThreads: Int?
+    /// Threads one batched-stepping message (`/ws?num_envs=N`) uses at once: its
+    /// environments are split into up to this many chunks of at least 32 environments and
+    /// the chunks step in parallel, the first on the
+    /// connection's thread, the others on the step pool. `nil`: the cores. 1: one after
+    /// another.
+    public var vectorThreads: Int?
     /// Benchmark floor only: `/ws` echoes every frame back, with no session or environment.
     public var echoFramesOnly = false
     /// Bearer tokens every route but `/health` and `/ready` requires, each with its own

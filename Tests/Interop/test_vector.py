@@ -24,7 +24,8 @@ pytestmark = pytest.mark.swift_only
 
 @pytest.fixture(scope="module")
 def catch_server():
-    s = start_server("openspiel", max_sessions=8)
+    # 64 environments in two chunks stepped in parallel (`--vector-threads`), and 64 singles
+    s = start_server("openspiel", max_sessions=128, extra_args=["--vector-threads", "2"])
     yield s
     s.stop()
 
@@ -34,7 +35,7 @@ async def single_episode_step(ws: Any, message: Dict[str, Any]) -> Dict[str, Any
 
 
 def test_a_vector_of_catch_games_steps_as_single_sessions_do(catch_server):
-    n, seed, steps = 4, 1_000, 60
+    n, seed, steps = 64, 1_000, 60
 
     async def scenario() -> int:
         autoresets = 0

@@ -37,6 +37,23 @@ private func withServer<T: Sendable>(
         #expect(result.action == ["action": "UP"], "the default action comes from /schema")
     }
 
+    @Test func vectorSessionsCountEnvironmentSteps() async throws {
+        // A plain /ws session would answer `{"actions": [...]}` with a validation error, so
+        // zero errors shows the server took each message as 64 environment steps.
+        let results = try await withServer(EnvironmentFactory { GridEnvironment() }, maxSessions: 128) { url in
+            var valid = BenchConfiguration(target: try BenchTarget(url: url), mode: .ws, concurrency: 2, steps: 10, warmup: 1)
+            valid.numEnvs = 64
+            var invalid = valid
+            invalid.action = ["action": "SIDEWAYS"]
+            return (try await Benchmark.run(valid), try await Benchmark.run(invalid))
+        }
+        #expect(results.0.errors == 0 && results.0.latency.count == 20)
+        #expect(results.0.completedSteps == 2 * 10 * 64 && results.0.environmentsPerMessage == 64)
+        #expect(results.0.json["num_envs"] == 64)
+        #expect(results.1.errors == 2 * (10 + 1), "every message holding an invalid action is an error reply, warm-up included")
+        #expect(results.1.errorSample?.contains("Invalid action of environment 0") == true)
+    }
+
     @Test func httpRunsWorkStatelessAndWithSessions() async throws {
         try await withServer(EnvironmentFactory { EchoEnvironment() }) { url in
             for sessions in [false, true] {

@@ -19,54 +19,83 @@ import Testing
         return "{" + members.joined(separator: ",") + "}"
     }
 
-    /// Two vectors of the same environments and seed, one sent plain (fast path), one with
-    /// escaped keys (tree path): every reply, errors and autoresets included, must be the
-    /// same text.
-    static func fastAndTreeRepliesAgree(
-        _ factory: EnvironmentFactory, actions: [JSONObject], invalid: JSONObject, invalidCode: String, steps: Int
+    /// How one side of ``repliesAgree`` is served and written.
+    struct Side: Sendable {
+        /// ``ServerConfiguration/vectorThreads``.
+        var threads: Int = 1
+        /// Action keys escaped, so the step messages take the tree path.
+        var escaped = false
+
+        func configuration(sessions: Int) -> ServerConfiguration {
+            var configuration = ServerConfiguration(port: 0, maxSessions: sessions)
+            configuration.vectorThreads = threads
+            return configuration
+        }
+
+        func message(_ actions: [JSONObject]) -> String {
+            escaped
+                ? #"{"type": "step", "data": {"actions": ["# + actions.map(VectorSessionTests.escapedKeys).joined(separator: ", ") + "]}}"
+                : #"{"type":"step","data":{"actions":["# + actions.map { JSONWriter().string(.object($0)) }.joined(separator: ",") + "]}}"
+        }
+    }
+
+    /// Two vectors of `n` of the same environments and seed, each on its own server, driven
+    /// with the same messages written as their side says: every reply, errors (up to two
+    /// invalid actions in one message) and autoresets included, must be the same text.
+    static func repliesAgree(
+        _ factory: EnvironmentFactory, n: Int = 8, _ left: Side, _ right: Side,
+        actions: [JSONObject], invalid: JSONObject, invalidCode: String, steps: Int
     ) async throws -> (fast: Int, autoresets: Int) {
         #expect(try await factory.make().fastStep != nil, "the environment must take the fast path, or this compares the tree path with itself")
-        let n = 8
         let tally = Tally()
-        try await withServer(factory, configuration: ServerConfiguration(port: 0, maxSessions: 2 * n)) { server in
-            try await server.socket("/ws?num_envs=\(n)") { fast in
-                try await server.socket("/ws?num_envs=\(n)") { tree in
-                    let reset = #"{"type":"reset","data":{"seed":77}}"#
-                    #expect(try await fast.roundTripText(reset) == (try await tree.roundTripText(reset)))
-                    var random = SplitMix64(seed: 5)
-                    for step in 0..<steps {
-                        var chosen = (0..<n).map { _ in actions[Int(random.next(below: UInt64(actions.count)))] }
-                        if step % 17 == 16 { chosen[Int(random.next(below: UInt64(n)))] = invalid }
-                        let plain = #"{"type":"step","data":{"actions":["# + chosen.map { JSONWriter().string(.object($0)) }.joined(separator: ",") + "]}}"
-                        let escaped = #"{"type": "step", "data": {"actions": ["# + chosen.map(Self.escapedKeys).joined(separator: ", ") + "]}}"
-                        let a = try await fast.roundTripText(plain)
-                        let b = try await tree.roundTripText(escaped)
-                        #expect(a == b, "step \(step)\n\(plain)\n\(a)\n\(b)")
-                        let reply = try JSONParser.parse(Array(a.utf8))
-                        if reply["type"] == "vector_observation" {
-                            tally.fast += 1
-                            tally.autoresets += reply["data"]?["autoreset"]?.arrayValue?.filter { $0 == true }.count ?? 0
-                        } else {
-                            #expect(reply["data"]?["code"] == .string(invalidCode), "\(a)")
+        try await withServer(factory, configuration: left.configuration(sessions: n)) { leftServer in
+            try await withServer(factory, configuration: right.configuration(sessions: n)) { rightServer in
+                try await leftServer.socket("/ws?num_envs=\(n)") { a in
+                    try await rightServer.socket("/ws?num_envs=\(n)") { b in
+                        let reset = #"{"type":"reset","data":{"seed":77}}"#
+                        #expect(try await a.roundTripText(reset) == (try await b.roundTripText(reset)))
+                        var random = SplitMix64(seed: 5)
+                        for step in 0..<steps {
+                            var chosen = (0..<n).map { _ in actions[Int(random.next(below: UInt64(actions.count)))] }
+                            if step % 17 == 16 {
+                                for _ in 0...random.next(below: 2) { chosen[Int(random.next(below: UInt64(n)))] = invalid }
+                            }
+                            let replyA = try await a.roundTripText(left.message(chosen))
+                            let replyB = try await b.roundTripText(right.message(chosen))
+                            #expect(replyA == replyB, "step \(step)\n\(left.message(chosen))\n\(replyA)\n\(replyB)")
+                            let reply = try JSONParser.parse(Array(replyA.utf8))
+                            if reply["type"] == "vector_observation" {
+                                tally.fast += 1
+                                tally.autoresets += reply["data"]?["autoreset"]?.arrayValue?.filter { $0 == true }.count ?? 0
+                            } else {
+                                #expect(reply["data"]?["code"] == .string(invalidCode), "\(replyA)")
+                            }
                         }
-                    }
-                    // States carry each episode's generated id: equal apart from it.
-                    func states(_ socket: SocketScript) async throws -> [JSONValue] {
-                        let reply = try await socket.roundTrip(["type": "state"])
-                        return try #require(reply["data"]?["states"]?.arrayValue).map { state in
-                            guard case .object(var object) = state else { return state }
-                            #expect(object["episode_id"] != nil)
-                            object["episode_id"] = nil
-                            return .object(object)
+                        // States carry each episode's generated id: equal apart from it.
+                        func states(_ socket: SocketScript) async throws -> [JSONValue] {
+                            let reply = try await socket.roundTrip(["type": "state"])
+                            return try #require(reply["data"]?["states"]?.arrayValue).map { state in
+                                guard case .object(var object) = state else { return state }
+                                #expect(object["episode_id"] != nil)
+                                object["episode_id"] = nil
+                                return .object(object)
+                            }
                         }
+                        let statesA = try await states(a)
+                        #expect(statesA.count == n)
+                        #expect(statesA == (try await states(b)))
                     }
-                    let fastStates = try await states(fast)
-                    #expect(fastStates.count == n)
-                    #expect(fastStates == (try await states(tree)))
                 }
             }
         }
         return (tally.fast, tally.autoresets)
+    }
+
+    /// The fast path (plain keys) against the tree path (escaped keys), one thread each.
+    static func fastAndTreeRepliesAgree(
+        _ factory: EnvironmentFactory, actions: [JSONObject], invalid: JSONObject, invalidCode: String, steps: Int
+    ) async throws -> (fast: Int, autoresets: Int) {
+        try await repliesAgree(factory, Side(), Side(escaped: true), actions: actions, invalid: invalid, invalidCode: invalidCode, steps: steps)
     }
 
     /// `/ready`'s `active_sessions`, polled for up to 5 s until it reads `expected`.
@@ -87,7 +116,7 @@ import Testing
 
     @Test func gridVectorsAnswerTheSameBytesOnTheFastAndTheTreePath() async throws {
         let (replies, autoresets) = try await Self.fastAndTreeRepliesAgree(
-            GridEnvironment.entry.factory, actions: GridEnvironment.Move.allCases.map { ["action": .string($0.rawValue)] },
+            GridEnvironment.entry.factory, actions: Self.gridMoves,
             invalid: ["action": "JUMP"], invalidCode: "VALIDATION_ERROR", steps: 300)
         #expect(replies > 250)
         #expect(autoresets > 0, "random walks on a 5x5 grid reach the goal within 300 steps")
@@ -99,6 +128,31 @@ import Testing
             invalid: ["action_id": 7], invalidCode: "EXECUTION_ERROR", steps: 120)
         #expect(replies > 100)
         #expect(autoresets >= 8 * 5, "catch lasts 9 steps")
+    }
+
+    static let gridMoves: [JSONObject] = GridEnvironment.Move.allCases.map { ["action": .string($0.rawValue)] }
+
+    @Test func chunksOfAVectorSteppedInParallelAnswerAsOneThreadDoes() async throws {
+        // At most `threads` chunks, of at least 32, one per helper executor and the caller's.
+        #expect(VectorChunks.ranges(count: 100, chunks: 3) == [0..<33, 33..<66, 66..<100])
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 3) == 3)
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 1) == 2)
+        #expect(VectorChunks.chunkCount(count: 64, threads: 3, helpers: 3) == 2)
+        #expect(VectorChunks.chunkCount(count: 63, threads: 3, helpers: 3) == 1)
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 0) == 1)
+        // In chunks (as many as the event loops allow) on the fast path, and on the tree
+        // path, against one thread.
+        let (grid, gridResets) = try await Self.repliesAgree(
+            GridEnvironment.entry.factory, n: 100, Side(threads: 3), Side(threads: 1),
+            actions: Self.gridMoves, invalid: ["action": "JUMP"], invalidCode: "VALIDATION_ERROR", steps: 120)
+        #expect(grid > 100 && gridResets > 0)
+        _ = try await Self.repliesAgree(
+            GridEnvironment.entry.factory, n: 64, Side(threads: 2, escaped: true), Side(threads: 1, escaped: true),
+            actions: Self.gridMoves, invalid: ["action": "JUMP"], invalidCode: "VALIDATION_ERROR", steps: 40)
+        let (games, gameResets) = try await Self.repliesAgree(
+            OpenSpielEnvironment.entry.factory, n: 96, Side(threads: 3), Side(threads: 1),
+            actions: [["action_id": 0], ["action_id": 1], ["action_id": 2]], invalid: ["action_id": 7], invalidCode: "EXECUTION_ERROR", steps: 60)
+        #expect(games > 50 && gameResets >= 96 * 5)
     }
 
     @Test func anActionOfTheWrongTypeGetsTheSameValidationErrorOnBothPaths() async throws {

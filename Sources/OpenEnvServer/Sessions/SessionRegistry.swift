@@ -16,6 +16,10 @@ actor SessionRegistry {
     /// Where environments are built and called: the step pool for
     /// ``ExecutionPolicy/threadPool`` environments, `nil` (the caller's event loop) otherwise.
     nonisolated let executor: (any TaskExecutor)?
+    /// Where a vector message may step its chunks beyond the first (``VectorChunks``): the
+    /// step pool, once per thread, for ``ExecutionPolicy/threadPool`` environments; the
+    /// server's event loops for the others.
+    nonisolated let chunkExecutors: [any TaskExecutor]
     private var sessions: [String: Session] = [:]
     private var initializing: Set<String> = []
     private var reaper: Task<Void, Never>?
@@ -32,14 +36,24 @@ actor SessionRegistry {
     /// Spans of resets, steps and tool calls (``ServerConfiguration/tracing``).
     nonisolated let tracing: ServerTracing?
 
-    /// - Parameter stepPool: the server's step thread pool, used when the factory's
-    ///   environment asks for ``ExecutionPolicy/threadPool``.
-    init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger, stepPool: (any TaskExecutor)?) {
+    /// - Parameters:
+    ///   - stepPool: the server's step thread pool, used when the factory's environment
+    ///     asks for ``ExecutionPolicy/threadPool``.
+    ///   - eventLoops: the executors of the server's event loops.
+    init(
+        factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger, stepPool: (any TaskExecutor)?,
+        eventLoops: [any TaskExecutor] = []
+    ) {
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
         maxSessions = configuration.maxSessions ?? factory.info.defaultMaxSessions
         executor = factory.execution == .threadPool ? stepPool : nil
+        if factory.execution == .threadPool, let stepPool {
+            chunkExecutors = Array(repeating: stepPool, count: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
+        } else {
+            chunkExecutors = eventLoops
+        }
         metrics = configuration.metrics
         callMetrics = configuration.metrics?.calls(environment: factory.info.envName)
         tracing = configuration.tracing

@@ -26,9 +26,13 @@ import OpenEnvCore
 /// when the connection opens (all or none: a refusal closes it after a `CAPACITY_REACHED`
 /// error frame) and destroyed when it closes. A message is one call into all N (one turn
 /// of the session's queue, one step deadline for the whole message, counted in the
-/// metrics as N calls). Malformed messages get the `/ws` error frames; a failing
-/// environment call gets an `EXECUTION_ERROR` (or `VALIDATION_ERROR`) frame with
-/// `env_index` (the environments before it have already moved).
+/// metrics as N calls). Malformed messages get the `/ws` error frames. Every environment
+/// is called even when another one's call fails; then the reply is the `EXECUTION_ERROR`
+/// (or `VALIDATION_ERROR`) frame of the lowest failing environment, with `env_index`, and
+/// the others have moved (their observations are lost: reset the vector).
+///
+/// A message of many environments steps them in parallel, in chunks (``VectorChunks``,
+/// ``ServerConfiguration/vectorThreads``); the reply is the same bytes as one after another.
 ///
 /// A plain step message (``StepEnvelope/actionRanges(in:data:)``) takes the fast path: each
 /// action is decoded from the frame's bytes and each observation written straight into the
@@ -44,12 +48,14 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let count: Int
     private let principal: AccessPrincipal?
     private let connection = ConnectionID.next()
+    private let chunks: VectorChunks
     private var session: Session?
     private var episodes: Episodes
     private var finished = false
 
-    init(registry: SessionRegistry, messageLimit: Int, count: Int, principal: AccessPrincipal?) {
+    init(registry: SessionRegistry, messageLimit: Int, count: Int, principal: AccessPrincipal?, threads: Int? = nil) {
         self.registry = registry
+        chunks = VectorChunks(count: count, threads: threads, executors: registry.chunkExecutors)
         self.messageLimit = messageLimit
         self.count = count
         self.principal = principal
@@ -58,9 +64,9 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     /// The endpoint of a `/ws` query with `num_envs` (its text); one that is not an integer
     /// from 1 to ``maxEnvironments`` gets a `VALIDATION_ERROR` frame and a close.
-    convenience init(registry: SessionRegistry, messageLimit: Int, numEnvs text: String, principal: AccessPrincipal?) {
+    convenience init(registry: SessionRegistry, messageLimit: Int, numEnvs text: String, principal: AccessPrincipal?, threads: Int?) {
         let n = Int(text).flatMap { (1...Self.maxEnvironments).contains($0) ? $0 : nil }
-        self.init(registry: registry, messageLimit: messageLimit, count: n ?? 0, principal: principal)
+        self.init(registry: registry, messageLimit: messageLimit, count: n ?? 0, principal: principal, threads: threads)
         if n == nil { countError = "num_envs must be an integer from 1 to \(Self.maxEnvironments), not '\(text)'" }
     }
 
@@ -177,23 +183,24 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     private func reset(_ session: Session, seed: Int?, options data: JSONObject) async -> SessionMessageHandler.Reply {
-        let count = self.count
+        let chunks = self.chunks
+        let start = Episodes(count: count, seed: seed)
         do {
             let (frame, episodes) = try await registry.callAll(session, operation: .reset) { environments in
-                var episodes = Episodes(count: count, seed: seed)
-                var frame = VectorFrame(count: count)
-                for (index, environment) in environments.enumerated() {
-                    var options = data
-                    options["seed"] = seed.map { .int($0 &+ index) } ?? .null
-                    do {
-                        let result = try await environment.reset(options)
-                        frame.append(result, autoreset: false)
-                        episodes.pendingReset[index] = result.done
-                    } catch {
-                        throw EnvironmentCallFailure(index: index, error: error, progress: episodes)
+                let parts = await chunks.run { range in
+                    var part = ChunkResult(start, capacity: range.count)
+                    for index in range {
+                        var options = data
+                        options["seed"] = seed.map { .int($0 &+ index) } ?? .null
+                        await part.call(index) { frame, episodes in
+                            let result = try await environments[index].reset(options)
+                            frame.append(result, autoreset: false)
+                            episodes.pendingReset[index] = result.done
+                        }
                     }
+                    return part
                 }
-                return (frame.bytes(), episodes)
+                return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
             return .init(frame: frame, closeAfter: false)
@@ -209,35 +216,35 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     private func step(_ session: Session, _ actions: Actions) async -> SessionMessageHandler.Reply {
-        let count = self.count
+        let chunks = self.chunks
         let start = episodes
         do {
             let (frame, episodes) = try await registry.callAll(session, operation: .step) { environments in
-                var episodes = start
-                var frame = VectorFrame(count: count)
-                var decoded = DecodedActions()
-                for (index, environment) in environments.enumerated() {
-                    do {
-                        if let seed = episodes.autoresetSeed(index) {
-                            let result = try await environment.reset(["seed": seed])
-                            frame.append(result, autoreset: true)
-                            episodes.pendingReset[index] = result.done
-                            continue
+                let parts = await chunks.run { range in
+                    var part = ChunkResult(start, capacity: range.count)
+                    var decoded = DecodedActions()
+                    for index in range {
+                        await part.call(index) { frame, episodes in
+                            let environment = environments[index]
+                            if let seed = episodes.autoresetSeed(index) {
+                                let result = try await environment.reset(["seed": seed])
+                                frame.append(result, autoreset: true)
+                                episodes.pendingReset[index] = result.done
+                                return
+                            }
+                            switch actions {
+                            case .values(let values):
+                                let result = try await environment.step(values[index])
+                                frame.append(result, autoreset: false)
+                                episodes.pendingReset[index] = result.done
+                            case .bytes(let buffer, let ranges):
+                                episodes.pendingReset[index] = try await frame.appendStep(environment, buffer, ranges[index], decoded: &decoded)
+                            }
                         }
-                        switch actions {
-                        case .values(let values):
-                            let result = try await environment.step(values[index])
-                            frame.append(result, autoreset: false)
-                            episodes.pendingReset[index] = result.done
-                        case .bytes(let buffer, let ranges):
-                            let done = try await frame.appendStep(environment, buffer, ranges[index], decoded: &decoded)
-                            episodes.pendingReset[index] = done
-                        }
-                    } catch {
-                        throw EnvironmentCallFailure(index: index, error: error, progress: episodes)
                     }
+                    return part
                 }
-                return (frame.bytes(), episodes)
+                return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
             return .init(frame: frame, closeAfter: false)
@@ -295,20 +302,63 @@ extension VectorSessionEndpoint {
     }
 }
 
-/// A `vector_observation` frame, written as its environments answer:
+/// What one chunk (``VectorChunks``) of a message's environments answered: its part of
+/// the reply, the episodes' bookkeeping, and its first failure. A chunk calls each of its
+/// environments even after one failed.
+private struct ChunkResult: Sendable {
+    var frame: VectorFrame
+    /// A copy of the vector's episodes, current for the chunk's environments.
+    var episodes: VectorSessionEndpoint.Episodes
+    var failure: (index: Int, error: any Error)?
+
+    init(_ episodes: VectorSessionEndpoint.Episodes, capacity: Int) {
+        frame = VectorFrame(capacity: capacity)
+        self.episodes = episodes
+    }
+
+    /// Runs the call of environment `index`, keeping its error when it is the chunk's first.
+    mutating func call(
+        _ index: Int, _ body: (inout VectorFrame, inout VectorSessionEndpoint.Episodes) async throws -> Void
+    ) async {
+        do {
+            try await body(&frame, &episodes)
+        } catch {
+            if failure == nil { failure = (index, error) }
+        }
+    }
+
+    /// The reply and the episodes after `parts` (from `start`), or the failure
+    /// of the lowest failing environment, with the episodes as progress.
+    static func merge(
+        _ parts: [(range: Range<Int>, part: ChunkResult)], _ start: VectorSessionEndpoint.Episodes
+    ) throws -> ([UInt8], VectorSessionEndpoint.Episodes) {
+        var episodes = start
+        for (range, part) in parts {
+            episodes.pendingReset.replaceSubrange(range, with: part.episodes.pendingReset[range])
+            episodes.autoresets.replaceSubrange(range, with: part.episodes.autoresets[range])
+        }
+        if let failure = parts.lazy.compactMap(\.part.failure).first {
+            throw EnvironmentCallFailure(index: failure.index, error: failure.error, progress: episodes)
+        }
+        return (VectorFrame.bytes(parts.map(\.part.frame)), episodes)
+    }
+}
+
+/// The entries of a `vector_observation` frame, written as environments answer, for one
+/// chunk; ``bytes(_:)`` joins the chunks into
 /// `{"type":"vector_observation","data":{"observations":[…],"rewards":[…],"dones":[…],"autoreset":[…]}}`.
-private struct VectorFrame {
-    private var out: [UInt8]
+private struct VectorFrame: Sendable {
+    /// The observation objects, comma-separated.
+    private var out: [UInt8] = []
     private var rewards: [Reward?] = []
     private var dones: [Bool] = []
     private var autoresets: [Bool] = []
 
-    init(count: Int) {
-        out = Array(#"{"type":"vector_observation","data":{"observations":["#.utf8)
-        out.reserveCapacity(64 + 128 * count)
-        rewards.reserveCapacity(count)
-        dones.reserveCapacity(count)
-        autoresets.reserveCapacity(count)
+    init(capacity: Int) {
+        out.reserveCapacity(128 * capacity)
+        rewards.reserveCapacity(capacity)
+        dones.reserveCapacity(capacity)
+        autoresets.reserveCapacity(capacity)
     }
 
     private mutating func separate() {
@@ -349,17 +399,27 @@ private struct VectorFrame {
         return result.done
     }
 
-    func bytes() -> [UInt8] {
-        var out = self.out
+    /// The frame of `parts`, in order.
+    static func bytes(_ parts: [VectorFrame]) -> [UInt8] {
+        var out = Array(#"{"type":"vector_observation","data":{"observations":["#.utf8)
+        out.reserveCapacity(64 + parts.reduce(0) { $0 + $1.out.count + 16 * $1.dones.count })
+        var first = true
+        for part in parts where !part.dones.isEmpty {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: part.out)
+        }
         out.append(contentsOf: #"],"rewards":["#.utf8)
-        for (index, reward) in rewards.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
+        first = true
+        for reward in parts.lazy.flatMap(\.rewards) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
             ObservationFrame.appendReward(reward, to: &out)
         }
         out.append(contentsOf: #"],"dones":["#.utf8)
-        Self.append(dones, to: &out)
+        append(parts.flatMap(\.dones), to: &out)
         out.append(contentsOf: #"],"autoreset":["#.utf8)
-        Self.append(autoresets, to: &out)
+        append(parts.flatMap(\.autoresets), to: &out)
         out.append(contentsOf: "]}}".utf8)
         return out
     }

@@ -28,7 +28,8 @@ enum WebSocketRoute: String, CaseIterable, Sendable {
         case .session:
             if let numEnvs = request.query["num_envs"] {
                 return VectorSessionEndpoint(
-                    registry: registry, messageLimit: configuration.maxMessageSize, numEnvs: numEnvs, principal: request.principal)
+                    registry: registry, messageLimit: configuration.maxMessageSize, numEnvs: numEnvs, principal: request.principal,
+                    threads: configuration.vectorThreads)
             }
             return SessionEndpoint(
                 registry: registry, dispatcher: dispatcher, messageLimit: configuration.maxMessageSize, attachTo: request.query["session_id"],
