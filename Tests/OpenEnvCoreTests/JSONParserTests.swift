@@ -76,6 +76,22 @@ import Testing
         #expect(JSONWriter(style: .python).string(value) == #"{"a": 1e-07, "b": 1e+16, "c": "\u00e9\n\"", "d": [1.0, 0.5, 3], "e": null}"#)
     }
 
+    @Test func integersAndWholeDoublesAreSpelledAsTheStandardLibrarySpellsThem() {
+        // The writer prints these digit by digit; `String(_:)` and `description` are the oracle
+        // (whole doubles below 1e16 have no exponent, so Python's repr spells them alike).
+        var generator = SystemRandomNumberGenerator()
+        var integers = [0, 7, 9, 10, -1, -10, 99, 100, 12_345, Int.max, Int.min, Int.min + 1]
+        integers += (0..<500).map { _ in Int.random(in: .min ... .max, using: &generator) >> Int.random(in: 0..<63, using: &generator) }
+        for i in integers {
+            #expect(JSONWriter(style: .compact).string(.int(i)) == String(i))
+        }
+        var doubles: [Double] = [0, -0.0, 1, -1, 10, 9_007_199_254_740_991, 9_007_199_254_740_992, 1e15, -123_456_789, 0.5, 2.5e-3]
+        doubles += (0..<500).map { _ in Double(Int.random(in: -(1 << 53) ... (1 << 53), using: &generator)) }
+        for d in doubles {
+            #expect(JSONWriter(style: .compact).string(.double(d)) == d.description)
+        }
+    }
+
     @Test func nonFiniteNumbersBecomeNull() {
         #expect(JSONValue.array([.double(.nan), .double(.infinity)]).description == "[null,null]")
     }

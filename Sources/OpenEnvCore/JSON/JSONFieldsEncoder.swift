@@ -116,17 +116,27 @@ private final class FieldsState {
     func write<T: Encodable>(_ value: T) throws {
         // Arrays of the common leaves (an observation's `info_state`, `legal_actions`) are
         // written element by element, as the tree writer writes their `.array`.
-        if T.self == [Double].self { return writeArray(unsafeBitCast(value, to: [Double].self)) { writer.writeDouble($0, into: &out) } }
-        if T.self == [Int].self { return writeArray(unsafeBitCast(value, to: [Int].self)) { writer.write(.int($0), into: &out) } }
-        if T.self == [String].self { return writeArray(unsafeBitCast(value, to: [String].self)) { writer.writeString($0, into: &out) } }
+        let writer = self.writer
+        if T.self == [Double].self {
+            return Self.writeArray(unsafeBitCast(value, to: [Double].self), into: &out) { writer.writeDouble($0, into: &$1) }
+        }
+        if T.self == [Int].self {
+            return Self.writeArray(unsafeBitCast(value, to: [Int].self), into: &out) { writer.writeInteger($0, into: &$1) }
+        }
+        if T.self == [String].self {
+            return Self.writeArray(unsafeBitCast(value, to: [String].self), into: &out) { writer.writeString($0, into: &$1) }
+        }
         writer.write(try EncodingBox.convert(value, options: JSONValueEncoder(), codingPath: []), into: &out)
     }
 
-    private func writeArray<Element>(_ elements: [Element], _ writeElement: (Element) -> Void) {
+    /// Takes `out` once for the whole array (not once per element, as a property of a class).
+    private static func writeArray<Element>(
+        _ elements: [Element], into out: inout [UInt8], _ writeElement: (Element, inout [UInt8]) -> Void
+    ) {
         out.append(UInt8(ascii: "["))
         for (n, element) in elements.enumerated() {
             if n > 0 { out.append(UInt8(ascii: ",")) }
-            writeElement(element)
+            writeElement(element, &out)
         }
         out.append(UInt8(ascii: "]"))
     }
@@ -173,7 +183,7 @@ private struct FieldsContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     // scalar cases; written here without the generic conversion.
     mutating func encode(_ value: Int, forKey key: Key) throws {
         try state.begin(key)
-        state.writer.write(.int(value), into: &state.out)
+        state.writer.writeInteger(value, into: &state.out)
     }
     mutating func encode(_ value: String, forKey key: Key) throws {
         try state.begin(key)

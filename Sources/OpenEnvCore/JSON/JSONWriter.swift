@@ -33,7 +33,7 @@ public struct JSONWriter: Sendable {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): writeInteger(i, into: &out)
         case .double(let d): writeDouble(d, into: &out)
         case .string(let s): writeString(s, into: &out)
         case .array(let elements):
@@ -66,6 +66,14 @@ public struct JSONWriter: Sendable {
             out.append(contentsOf: "null".utf8)
             return
         }
+        // Whole numbers below 2^53 (an observation's 0.0s and 1.0s) print as `3.0` in both
+        // Swift and Python: written directly, without formatting a String.
+        if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
+            if d.sign == .minus { out.append(UInt8(ascii: "-")) }
+            writeInteger(Int(d.magnitude), into: &out)
+            out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+            return
+        }
         // Swift's shortest round-trip form matches Python's repr (`1e-07`, `1e+16`, `0.5`,
         // `3.0`); pydantic writes exponents without padding or plus sign (`1e-7`, `1e16`).
         var text = d.description
@@ -79,6 +87,26 @@ public struct JSONWriter: Sendable {
             text = "\(mantissa)e\(sign)\(exponent)"
         }
         out.append(contentsOf: text.utf8)
+    }
+
+    /// Appends `i` in decimal, as `String(i)` spells it.
+    func writeInteger(_ i: Int, into out: inout [UInt8]) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = i.magnitude
+        guard magnitude >= 10 else {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            while magnitude > 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out.append(contentsOf: buffer[start...])
+        }
     }
 
     func writeString(_ s: String, into out: inout [UInt8]) {

@@ -18,38 +18,51 @@ struct PythonRandom {
         initByArray(key)
     }
 
+    /// MT19937's `init_genrand(s)`: how numpy's `RandomState` seeds from one 32-bit word.
+    init(word s: UInt32) {
+        initGenrand(s)
+    }
+
+    // The seeding loops run on the buffer: an episode's reset seeds, and autoreset makes
+    // that as frequent as steps.
     mutating func initGenrand(_ s: UInt32) {
-        mt[0] = s
-        for i in 1..<624 {
-            mt[i] = 1_812_433_253 &* (mt[i - 1] ^ (mt[i - 1] >> 30)) &+ UInt32(i)
+        mt.withUnsafeMutableBufferPointer { mt in
+            mt[0] = s
+            for i in 1..<624 {
+                mt[i] = 1_812_433_253 &* (mt[i - 1] ^ (mt[i - 1] >> 30)) &+ UInt32(i)
+            }
         }
         index = 624
     }
 
     private mutating func initByArray(_ key: [UInt32]) {
         initGenrand(19_650_218)
-        var i = 1
-        var j = 0
-        for _ in 0..<max(624, key.count) {
-            mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) &* 1_664_525)) &+ key[j] &+ UInt32(j)
-            i += 1
-            j += 1
-            if i >= 624 { mt[0] = mt[623]; i = 1 }
-            if j >= key.count { j = 0 }
+        mt.withUnsafeMutableBufferPointer { mt in
+            var i = 1
+            var j = 0
+            for _ in 0..<max(624, key.count) {
+                mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) &* 1_664_525)) &+ key[j] &+ UInt32(j)
+                i += 1
+                j += 1
+                if i >= 624 { mt[0] = mt[623]; i = 1 }
+                if j >= key.count { j = 0 }
+            }
+            for _ in 0..<623 {
+                mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) &* 1_566_083_941)) &- UInt32(i)
+                i += 1
+                if i >= 624 { mt[0] = mt[623]; i = 1 }
+            }
+            mt[0] = 0x8000_0000
         }
-        for _ in 0..<623 {
-            mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) &* 1_566_083_941)) &- UInt32(i)
-            i += 1
-            if i >= 624 { mt[0] = mt[623]; i = 1 }
-        }
-        mt[0] = 0x8000_0000
     }
 
     mutating func nextUInt32() -> UInt32 {
         if index >= 624 {
-            for k in 0..<624 {
-                let y = (mt[k] & 0x8000_0000) | (mt[(k + 1) % 624] & 0x7FFF_FFFF)
-                mt[k] = mt[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1) == 0 ? 0 : 0x9908_B0DF)
+            mt.withUnsafeMutableBufferPointer { mt in
+                for k in 0..<624 {
+                    let y = (mt[k] & 0x8000_0000) | (mt[(k + 1) % 624] & 0x7FFF_FFFF)
+                    mt[k] = mt[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1) == 0 ? 0 : 0x9908_B0DF)
+                }
             }
             index = 0
         }

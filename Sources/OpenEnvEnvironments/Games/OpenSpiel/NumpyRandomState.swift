@@ -9,8 +9,7 @@
 extension PythonRandom {
     /// `numpy.random.RandomState(seed)` (numpy accepts 0...2^32-1).
     init(numpySeed: UInt32) {
-        self.init(seed: 0)
-        initGenrand(numpySeed)
+        self.init(word: numpySeed)
     }
 
     /// `random.random()` / numpy's `random_sample()`: `(a * 2^26 + b) / 2^53` from two words.

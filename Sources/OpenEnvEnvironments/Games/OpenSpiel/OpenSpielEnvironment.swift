@@ -106,7 +106,9 @@ public actor OpenSpielEnvironment: Environment {
     private var spec: OpenSpielGameSpec
     private var game: any OpenSpielGameState
     private var chance = PythonRandom(numpySeed: 0)
-    private var opponents = PythonRandom(seed: 0)
+    /// The random opponents' generator, seeded on first use (one-player games never draw).
+    private var opponents: PythonRandom?
+    private var opponentSeed = 0
     private var lastOpponentAction: Int?
     /// The last time step was the end: the next step starts a new game (`rl_environment`).
     private var shouldRestart = false
@@ -148,7 +150,8 @@ public actor OpenSpielEnvironment: Environment {
         self.spec = spec
         let seed = seed ?? Int(UInt32.random(in: .min ... .max))
         chance = PythonRandom(numpySeed: UInt32(truncatingIfNeeded: seed))
-        opponents = PythonRandom(seed: seed)
+        opponents = nil
+        opponentSeed = seed
         state = State(
             episodeID: episodeID ?? UUIDString.random(), stepCount: 0, gameName: configuration.gameName,
             agentPlayer: configuration.agentPlayer, opponentPolicy: configuration.opponentPolicy,
@@ -201,12 +204,17 @@ public actor OpenSpielEnvironment: Environment {
         while game.isChanceNode { game.apply(chance.choice(game.chanceOutcomes())) }
     }
 
+    private func drawOpponentAction(_ legal: [Int]) -> Int {
+        if opponents == nil { opponents = PythonRandom(seed: opponentSeed) }
+        return opponents!.choice(legal)
+    }
+
     /// The reference's `_auto_play_opponents`: every opponent turn, each counted as a step.
     private func autoplayOpponents(_ step: inout TimeStep) {
         while !game.isTerminal && game.currentPlayer != state.agentPlayer {
             let legal = game.legalActions()
             let action: Int = switch state.opponentPolicy {
-            case "random": opponents.choice(legal)
+            case "random": drawOpponentAction(legal)
             case "last": legal[legal.count - 1]
             case "middle": legal[legal.count / 2]
             default: legal[0]
