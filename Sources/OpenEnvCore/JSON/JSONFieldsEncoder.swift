@@ -29,7 +29,7 @@ struct JSONFieldsEncoder {
         } catch {
             state.failed = true
         }
-        out = state.out
+        out = state.takeOutput()
         state.saveKeys()
         return !state.failed
     }
@@ -53,8 +53,10 @@ private struct KeyTable: Sendable {
     /// Tables by `CodingKey` type; read once and written back (when it grew) once per value.
     static let known = Mutex<[ObjectIdentifier: KeyTable]>([:])
 
-    /// The index of `name`'s entry, added when new.
-    mutating func index(of name: String, writer: JSONWriter) -> Int {
+    /// The index of `name`'s entry, added when new. `guess` is tried first: members are
+    /// usually written in the order they were first met.
+    mutating func index(of name: String, guess: Int, writer: JSONWriter) -> Int {
+        if guess < entries.count, entries[guess].name == name { return guess }
         if let index = entries.firstIndex(where: { $0.name == name }) { return index }
         let wireName = KeyCase.snake(name)
         var prefix: [UInt8] = [UInt8(ascii: ",")]
@@ -67,38 +69,83 @@ private struct KeyTable: Sendable {
 }
 
 private final class FieldsState {
-    var out: [UInt8]
+    /// What the encoder changes, behind a pointer: members are written many times per value,
+    /// and each access to a class's stored `var` would pay a dynamic exclusivity check.
+    private struct Storage {
+        var out: [UInt8]
+        var failed = false
+        /// The keys of the value's container type, and how many of them were known on loading.
+        var keyType: ObjectIdentifier?
+        var keys = KeyTable()
+        var loadedKeys = 0
+        /// How many members were written, and the canonical indexes in `keys` of those
+        /// (below 64 as bits, the rest listed).
+        var writtenCount = 0
+        var writtenBits: UInt64 = 0
+        var writtenBeyond64: [Int] = []
+
+        /// Records `canonical` as written; `false` when it already was.
+        mutating func markWritten(_ canonical: Int) -> Bool {
+            writtenCount += 1
+            if canonical < 64 {
+                let bit: UInt64 = 1 << UInt64(canonical)
+                guard writtenBits & bit == 0 else { return false }
+                writtenBits |= bit
+                return true
+            }
+            guard !writtenBeyond64.contains(canonical) else { return false }
+            writtenBeyond64.append(canonical)
+            return true
+        }
+    }
+
+    private let storage: UnsafeMutablePointer<Storage>
     let skipped: String
-    var failed = false
     let writer = JSONWriter(style: .compact)
-    /// The keys of the value's container type, and how many of them were known on loading.
-    private var keyType: ObjectIdentifier?
-    private var keys = KeyTable()
-    private var loadedKeys = 0
-    /// The canonical indexes in `keys` of the members written so far.
-    private var written: [Int] = []
+
+    var out: [UInt8] {
+        get { storage.pointee.out }
+        _modify { yield &storage.pointee.out }
+    }
+
+    var failed: Bool {
+        get { storage.pointee.failed }
+        set { storage.pointee.failed = newValue }
+    }
 
     init(out: [UInt8], skipped: String) {
-        self.out = out
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: Storage(out: out))
         self.skipped = skipped
-        written.reserveCapacity(16)
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    /// Takes the output back, leaving the state empty.
+    func takeOutput() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &storage.pointee.out)
+        return taken
     }
 
     /// Loads the key table of `Key`; a second container (of any type) gives up.
     func useKeys<Key: CodingKey>(_ type: Key.Type) {
-        guard keyType == nil else {
+        guard storage.pointee.keyType == nil else {
             failed = true
             return
         }
-        keyType = ObjectIdentifier(Key.self)
-        keys = KeyTable.known.withLock { $0[ObjectIdentifier(Key.self)] } ?? KeyTable()
-        loadedKeys = keys.entries.count
+        storage.pointee.keyType = ObjectIdentifier(Key.self)
+        storage.pointee.keys = KeyTable.known.withLock { $0[ObjectIdentifier(Key.self)] } ?? KeyTable()
+        storage.pointee.loadedKeys = storage.pointee.keys.entries.count
     }
 
     /// Stores the key table back when it learnt keys.
     func saveKeys() {
-        guard let keyType, keys.entries.count > loadedKeys else { return }
-        let keys = self.keys
+        guard let keyType = storage.pointee.keyType, storage.pointee.keys.entries.count > storage.pointee.loadedKeys else { return }
+        let keys = storage.pointee.keys
         KeyTable.known.withLock { known in
             if keys.entries.count > known[keyType]?.entries.count ?? 0 { known[keyType] = keys }
         }
@@ -107,10 +154,12 @@ private final class FieldsState {
     /// Writes `,"name":` for a new member, or gives up on a repeated or skipped key.
     func begin(_ key: some CodingKey) throws {
         guard !failed else { throw FastPathDeclined() }
-        let entry = keys.entries[keys.index(of: key.stringValue, writer: writer)]
-        guard entry.wireName != skipped, !written.contains(entry.canonical) else { throw FastPathDeclined() }
-        written.append(entry.canonical)
-        out.append(contentsOf: entry.prefix)
+        let state = storage
+        let index = state.pointee.keys.index(of: key.stringValue, guess: state.pointee.writtenCount, writer: writer)
+        guard state.pointee.keys.entries[index].wireName != skipped, state.pointee.markWritten(state.pointee.keys.entries[index].canonical) else {
+            throw FastPathDeclined()
+        }
+        state.pointee.out.append(contentsOf: state.pointee.keys.entries[index].prefix)
     }
 
     func write<T: Encodable>(_ value: T) throws {
