@@ -92,6 +92,8 @@ import Testing
     }
 
     /// The fast path (plain keys) against the tree path (escaped keys), one thread each.
+    /// Autoresets take the fast reset on both sides; Tests/Interop/test_vector.py compares
+    /// them with single sessions' resets, which take the tree path.
     static func fastAndTreeRepliesAgree(
         _ factory: EnvironmentFactory, actions: [JSONObject], invalid: JSONObject, invalidCode: String, steps: Int
     ) async throws -> (fast: Int, autoresets: Int) {

@@ -59,6 +59,10 @@ package struct FastStep: Sendable {
     /// ``AnyEnvironment/step`` throws after decoding (``RewardError``, the environment's own
     /// errors), with `out` unchanged.
     package let step: @Sendable (PreparedAction, inout [UInt8]) async throws -> Outcome
+    /// Resets with a seed alone (a vector's autoreset) and appends the reset's observation
+    /// object to `out`, as ``step`` does; `nil` when the reset observation type cannot take
+    /// the fast path. Throws what ``AnyEnvironment/reset`` throws, with `out` unchanged.
+    package let reset: (@Sendable (Int?, inout [UInt8]) async throws -> Outcome)?
 
     /// The `/ws` `observation` frame of a step of `action`.
     package func frame(_ action: PreparedAction) async throws -> [UInt8] {
@@ -209,17 +213,26 @@ extension AnyEnvironment {
         }
         tasks = env as? any TaskProviding
         harness = env as? any HarnessProviding
+        @Sendable func append<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) throws -> FastStep.Outcome {
+            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+            if !ObservationFrame.appendObservation(result, to: &out) {
+                ObservationFrame.appendObservation(try wire(result), to: &out)
+            }
+            return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
+        }
+        var fastReset: (@Sendable (Int?, inout [UInt8]) async throws -> FastStep.Outcome)?
+        if ObservationFrame.canEncode(E.ResetObservation.self) {
+            fastReset = { seed, out in
+                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), to: &out)
+            }
+        }
         if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
             fastStep = FastStep(
                 decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
                 step: { prepared, out in
-                    let result = try await env.step(prepared.action as! E.Action)
-                    if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-                    if !ObservationFrame.appendObservation(result, to: &out) {
-                        ObservationFrame.appendObservation(try wire(result), to: &out)
-                    }
-                    return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
-                })
+                    try append(try await env.step(prepared.action as! E.Action), to: &out)
+                },
+                reset: fastReset)
         } else {
             fastStep = nil
         }

@@ -71,7 +71,8 @@ public struct JSONWriter: Sendable {
         if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
             if d.sign == .minus { out.append(UInt8(ascii: "-")) }
             writeInteger(Int(d.magnitude), into: &out)
-            out.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
+            out.append(UInt8(ascii: "."))
+            out.append(UInt8(ascii: "0"))
             return
         }
         // Swift's shortest round-trip form matches Python's repr (`1e-07`, `1e+16`, `0.5`,
@@ -93,8 +94,9 @@ public struct JSONWriter: Sendable {
     func writeInteger(_ i: Int, into out: inout [UInt8]) {
         if i < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = i.magnitude
-        guard magnitude >= 10 else {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+        if magnitude < 100 {  // most integers in observations; no buffer
+            if magnitude >= 10 { out.append(UInt8(ascii: "0") + UInt8(magnitude / 10)) }
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             return
         }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
@@ -105,7 +107,7 @@ public struct JSONWriter: Sendable {
                 buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             }
-            out.append(contentsOf: buffer[start...])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 

@@ -227,9 +227,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                         await part.call(index) { frame, episodes in
                             let environment = environments[index]
                             if let seed = episodes.autoresetSeed(index) {
-                                let result = try await environment.reset(["seed": seed])
-                                frame.append(result, autoreset: true)
-                                episodes.pendingReset[index] = result.done
+                                episodes.pendingReset[index] = try await frame.appendAutoreset(environment, seed: seed)
                                 return
                             }
                             switch actions {
@@ -397,6 +395,28 @@ private struct VectorFrame: Sendable {
         let result = try await environment.step(action)
         append(result, autoreset: false)
         return result.done
+    }
+
+    /// Resets `environment` with `seed` (an integer or `null`), through its fast path when it
+    /// has one; answers the reset's `done`.
+    mutating func appendAutoreset(_ environment: AnyEnvironment, seed: JSONValue) async throws -> Bool {
+        guard let reset = environment.fastStep?.reset else {
+            let result = try await environment.reset(["seed": seed])
+            append(result, autoreset: true)
+            return result.done
+        }
+        let mark = out.count
+        separate()
+        do {
+            let outcome = try await reset(seed.intValue, &out)
+            rewards.append(outcome.reward)
+            dones.append(false)
+            autoresets.append(true)
+            return outcome.done
+        } catch {
+            out.removeSubrange(mark...)
+            throw error
+        }
     }
 
     /// The frame of `parts`, in order.
