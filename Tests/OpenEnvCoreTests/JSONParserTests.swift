@@ -92,6 +92,26 @@ import Testing
         }
     }
 
+    @Test func arraysOfDoublesWrittenInPlaceMatchTheTreeWriter() {
+        var generator = SystemRandomNumberGenerator()
+        let specials: [Double] = [0, -0.0, 1, -1, 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1e16,
+                                  0.1, -2.2250738585072014e-308, 1e-7, .nan, .infinity, 123_456_789.5]
+        for count in [0, 1, 2, 50, 300] {
+            let values = (0..<count).map { _ in
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: specials.randomElement(using: &generator)!
+                case 1: Double(Int.random(in: -1_000_000...1_000_000, using: &generator))
+                default: Double.random(in: -1e20...1e20, using: &generator) * [1, 1e-10, 1e-19, 1e-30].randomElement(using: &generator)!
+                }
+            }
+            for style in [JSONWriter.Style.compact, .python] {
+                var inPlace: [UInt8] = Array("prefix".utf8)
+                JSONWriter(style: style).writeDoubles(values, into: &inPlace)
+                #expect(String(decoding: inPlace, as: UTF8.self) == "prefix" + JSONWriter(style: style).string(.array(values.map(JSONValue.double))))
+            }
+        }
+    }
+
     @Test func nonFiniteNumbersBecomeNull() {
         #expect(JSONValue.array([.double(.nan), .double(.infinity)]).description == "[null,null]")
     }

@@ -166,9 +166,7 @@ private final class FieldsState {
         // Arrays of the common leaves (an observation's `info_state`, `legal_actions`) are
         // written element by element, as the tree writer writes their `.array`.
         let writer = self.writer
-        if T.self == [Double].self {
-            return Self.writeArray(unsafeBitCast(value, to: [Double].self), into: &out) { writer.writeDouble($0, into: &$1) }
-        }
+        if T.self == [Double].self { return writer.writeDoubles(unsafeBitCast(value, to: [Double].self), into: &out) }
         if T.self == [Int].self {
             return Self.writeArray(unsafeBitCast(value, to: [Int].self), into: &out) { writer.writeInteger($0, into: &$1) }
         }

@@ -90,6 +90,57 @@ public struct JSONWriter: Sendable {
         out.append(contentsOf: text.utf8)
     }
 
+    /// Appends `[…]` of `values`, what `write(.array(values.map(JSONValue.double)))` writes:
+    /// in place, whole numbers digit by digit (an observation's board or image of numbers
+    /// is most of its bytes, and an `append` per byte is most of their cost).
+    func writeDoubles(_ values: [Double], into out: inout [UInt8]) {
+        guard style == .compact else { return write(.array(values.map(JSONValue.double)), into: &out) }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 2 + 25 * values.count))  // "-9007199254740991.0," at most
+        var scratch: [UInt8] = []
+        let end = out.withUnsafeMutableBufferPointer { buffer in
+            var p = start
+            buffer[p] = UInt8(ascii: "[")
+            p += 1
+            for (n, d) in values.enumerated() {
+                if n > 0 {
+                    buffer[p] = UInt8(ascii: ",")
+                    p += 1
+                }
+                if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
+                    if d.sign == .minus {
+                        buffer[p] = UInt8(ascii: "-")
+                        p += 1
+                    }
+                    var magnitude = UInt64(d.magnitude)
+                    var digits = 1
+                    var power: UInt64 = 10
+                    while magnitude >= power, digits < 16 {
+                        digits += 1
+                        power &*= 10
+                    }
+                    for k in stride(from: p + digits - 1, through: p, by: -1) {
+                        buffer[k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                        magnitude /= 10
+                    }
+                    buffer[p + digits] = UInt8(ascii: ".")
+                    buffer[p + digits + 1] = UInt8(ascii: "0")
+                    p += digits + 2
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    writeDouble(d, into: &scratch)  // at most 24 bytes ("-2.2250738585072014e-308")
+                    for byte in scratch {
+                        buffer[p] = byte
+                        p += 1
+                    }
+                }
+            }
+            buffer[p] = UInt8(ascii: "]")
+            return p + 1
+        }
+        out.removeLast(out.count - end)
+    }
+
     /// Appends `i` in decimal, as `String(i)` spells it.
     func writeInteger(_ i: Int, into out: inout [UInt8]) {
         if i < 0 { out.append(UInt8(ascii: "-")) }

@@ -52,6 +52,9 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private var session: Session?
     private var episodes: Episodes
     private var finished = false
+    /// Bytes the last reply took per environment: the next chunks reserve that much, so
+    /// their buffers are allocated once.
+    private var bytesPerEnvironment = 128
 
     init(registry: SessionRegistry, messageLimit: Int, count: Int, principal: AccessPrincipal?, threads: Int? = nil) {
         self.registry = registry
@@ -184,11 +187,12 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     private func reset(_ session: Session, seed: Int?, options data: JSONObject) async -> SessionMessageHandler.Reply {
         let chunks = self.chunks
+        let bytesPerEnvironment = self.bytesPerEnvironment
         let start = Episodes(count: count, seed: seed)
         do {
             let (frame, episodes) = try await registry.callAll(session, operation: .reset) { environments in
                 let parts = await chunks.run { range in
-                    var part = ChunkResult(start, capacity: range.count)
+                    var part = ChunkResult(start, capacity: range.count, bytesPerEnvironment: bytesPerEnvironment)
                     for index in range {
                         var options = data
                         options["seed"] = seed.map { .int($0 &+ index) } ?? .null
@@ -203,6 +207,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
+            bytesPerEnvironment = frame.count / count + 16
             return .init(frame: frame, closeAfter: false)
         } catch {
             return failure(error)
@@ -217,11 +222,12 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     private func step(_ session: Session, _ actions: Actions) async -> SessionMessageHandler.Reply {
         let chunks = self.chunks
+        let bytesPerEnvironment = self.bytesPerEnvironment
         let start = episodes
         do {
             let (frame, episodes) = try await registry.callAll(session, operation: .step) { environments in
                 let parts = await chunks.run { range in
-                    var part = ChunkResult(start, capacity: range.count)
+                    var part = ChunkResult(start, capacity: range.count, bytesPerEnvironment: bytesPerEnvironment)
                     var decoded = DecodedActions()
                     for index in range {
                         await part.call(index) { frame, episodes in
@@ -245,6 +251,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
+            bytesPerEnvironment = frame.count / count + 16
             return .init(frame: frame, closeAfter: false)
         } catch {
             return failure(error)
@@ -309,8 +316,8 @@ private struct ChunkResult: Sendable {
     var episodes: VectorSessionEndpoint.Episodes
     var failure: (index: Int, error: any Error)?
 
-    init(_ episodes: VectorSessionEndpoint.Episodes, capacity: Int) {
-        frame = VectorFrame(capacity: capacity)
+    init(_ episodes: VectorSessionEndpoint.Episodes, capacity: Int, bytesPerEnvironment: Int) {
+        frame = VectorFrame(capacity: capacity, bytesPerEnvironment: bytesPerEnvironment)
         self.episodes = episodes
     }
 
@@ -352,8 +359,8 @@ private struct VectorFrame: Sendable {
     private var dones: [Bool] = []
     private var autoresets: [Bool] = []
 
-    init(capacity: Int) {
-        out.reserveCapacity(128 * capacity)
+    init(capacity: Int, bytesPerEnvironment: Int) {
+        out.reserveCapacity(bytesPerEnvironment * capacity)
         rewards.reserveCapacity(capacity)
         dones.reserveCapacity(capacity)
         autoresets.reserveCapacity(capacity)
