@@ -207,7 +207,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
-            bytesPerEnvironment = frame.count / count + 16
+            self.bytesPerEnvironment = frame.count / count + 16
             return .init(frame: frame, closeAfter: false)
         } catch {
             return failure(error)
@@ -251,7 +251,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 return try ChunkResult.merge(parts, start)
             }
             self.episodes = episodes
-            bytesPerEnvironment = frame.count / count + 16
+            self.bytesPerEnvironment = frame.count / count + 16
             return .init(frame: frame, closeAfter: false)
         } catch {
             return failure(error)
