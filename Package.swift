@@ -95,7 +95,9 @@ let package = Package(
             resources: [
                 .embedInCode("Games/TextArena/wordle-secrets.txt"),
                 .embedInCode("Games/TextArena/wordle-guesses.txt"),
-            ]),
+            ],
+            // Their calls run where the server calls them (an event loop), not after a hop.
+            swiftSettings: fastAsync),
         .target(name: "OpenEnvQA", dependencies: ["OpenEnvCore", "OpenEnvChatClient", "OpenEnvRewards", "OpenEnvTasks"], resources: [.copy("Dataset")]),
         .target(name: "OpenEnvCoding", dependencies: ["OpenEnvCore", "OpenEnvSandbox"], resources: [.copy("Drivers")]),
         // browser: Chromium over the DevTools Protocol (our CDP client on swift-websocket's
