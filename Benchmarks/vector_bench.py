@@ -7,7 +7,12 @@ is sent and its reply read before the next (no pipelining). Prints env-steps per
 the server's CPU time per env-step (utime + stime of the server process from /proc), as a
 Markdown table.
 
-    python Benchmarks/vector_bench.py .build-games-release/release/openenv --env grid --env openspiel
+With `--client swift`, the load comes from `openenv bench --num-envs N` (the same binary's
+SwiftNIO load generator, which checks each reply's type without parsing it) instead of this
+Python client: what the server sustains when the client is not the bottleneck.
+
+    python Benchmarks/vector_bench.py .build-release/release/openenv --env grid --env openspiel
+    python Benchmarks/vector_bench.py .build-release/release/openenv --client swift
 """
 
 from __future__ import annotations
@@ -60,6 +65,18 @@ def measure(url: str, pid: int, env: str, num_envs: int | None, seconds: float) 
     return steps / elapsed, cpu / steps * 1e6
 
 
+def measure_swift(binary: str, port: int, pid: int, env: str, num_envs: int | None) -> tuple[float, float]:
+    n = num_envs or 1
+    messages = min(20_000, max(500, 1_000_000 // n))  # a few seconds each
+    command = [binary, "bench", "--url", f"http://127.0.0.1:{port}", "-c", "1", "-s", str(messages), "--warmup", "50",
+               "--action", json.dumps(ACTIONS[env]), "--server-pid", str(pid), "--json"]
+    if num_envs:
+        command += ["--num-envs", str(num_envs)]
+    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    assert result["errors"] == 0, result
+    return result["steps_per_s"], result["server_cpu_ms_per_step"] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("binary", nargs="?", default=os.environ.get("OPENENV_BIN", ".build/release/openenv"))
@@ -68,6 +85,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--serve-arg", action="append", default=[],
                         help="an extra argument of `openenv serve` (e.g. --serve-arg=--vector-threads=1)")
+    parser.add_argument("--client", choices=["python", "swift"], default="python",
+                        help="python: this script's websockets client; swift: `openenv bench --num-envs`")
     args = parser.parse_args()
     print("| env | stepping | env-steps/s | server CPU µs/env-step |")
     print("|---|---|---:|---:|")
@@ -81,10 +100,14 @@ def main() -> None:
             assert re.search(r"listening on", line), line
             url = f"ws://127.0.0.1:{port}"
             name = "catch" if env == "openspiel" else env
-            rate, cpu = measure(url, server.pid, env, None, args.seconds)
+            def run(n: int | None) -> tuple[float, float]:
+                if args.client == "swift":
+                    return measure_swift(args.binary, port, server.pid, env, n)
+                return measure(url, server.pid, env, n, args.seconds)
+            rate, cpu = run(None)
             print(f"| {name} | single-message /ws | {rate:,.0f} | {cpu:.2f} |", flush=True)
             for n in (int(x) for x in args.num_envs.split(",")):
-                rate, cpu = measure(url, server.pid, env, n, args.seconds)
+                rate, cpu = run(n)
                 print(f"| {name} | num_envs={n} | {rate:,.0f} | {cpu:.2f} |", flush=True)
         finally:
             server.terminate()

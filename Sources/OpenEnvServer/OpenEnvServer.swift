@@ -124,13 +124,12 @@ private struct Listener: Service {
         let stepPool = StepThreadPool(threads: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
         let metrics = configuration.metrics
         let gate = Optional(AccessGate(configuration: configuration, metrics: metrics, logger: server.logger)).flatMap { $0.isActive ? $0 : nil }
-        let group = MultiThreadedEventLoopGroup.singleton
-        let executors = EventLoopExecutors(group)
-        let registry = SessionRegistry(
-            factory: server.factory, configuration: configuration, logger: server.logger, stepPool: stepPool, eventLoops: executors.all)
+        let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger, stepPool: stepPool)
         let dispatcher = JSONRPCDispatcher(registry: registry, factory: server.factory)
         let router = server.makeRouter(registry: registry, dispatcher: dispatcher)
         let connections = ConnectionRegistry()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let executors = EventLoopExecutors(group)
         let limit = configuration.maxMessageSize
         let ping = configuration.pingInterval.map(TimeAmount.init)
         let pingTimeout = TimeAmount(configuration.pingTimeout)

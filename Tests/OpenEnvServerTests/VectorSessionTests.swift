@@ -135,15 +135,15 @@ import Testing
     static let gridMoves: [JSONObject] = GridEnvironment.Move.allCases.map { ["action": .string($0.rawValue)] }
 
     @Test func chunksOfAVectorSteppedInParallelAnswerAsOneThreadDoes() async throws {
-        // At most `threads` chunks, of at least 32, one per helper executor and the caller's.
+        // At most `threads` chunks, of at least 32, at most one per place they may run.
         #expect(VectorChunks.ranges(count: 100, chunks: 3) == [0..<33, 33..<66, 66..<100])
-        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 3) == 3)
-        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 1) == 2)
-        #expect(VectorChunks.chunkCount(count: 64, threads: 3, helpers: 3) == 2)
-        #expect(VectorChunks.chunkCount(count: 63, threads: 3, helpers: 3) == 1)
-        #expect(VectorChunks.chunkCount(count: 100, threads: 3, helpers: 0) == 1)
-        // In chunks (as many as the event loops allow) on the fast path, and on the tree
-        // path, against one thread.
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, places: 4) == 3)
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, places: 2) == 2)
+        #expect(VectorChunks.chunkCount(count: 64, threads: 3, places: 4) == 2)
+        #expect(VectorChunks.chunkCount(count: 63, threads: 3, places: 4) == 1)
+        #expect(VectorChunks.chunkCount(count: 100, threads: 3, places: 1) == 1)
+        // In chunks (as many as the cores allow) on the fast path, and on the tree path,
+        // against one thread.
         let (grid, gridResets) = try await Self.repliesAgree(
             GridEnvironment.entry.factory, n: 100, Side(threads: 3), Side(threads: 1),
             actions: Self.gridMoves, invalid: ["action": "JUMP"], invalidCode: "VALIDATION_ERROR", steps: 120)

@@ -27,9 +27,6 @@ struct EventLoopExecutors: Sendable {
         self.executors = executors
     }
 
-    /// The executors of every loop of the group.
-    var all: [EventLoopTaskExecutor] { Array(executors.values) }
-
     /// The executor of `loop` (`nil` for a loop outside the group).
     func executor(for loop: any EventLoop) -> EventLoopTaskExecutor? { executors[ObjectIdentifier(loop)] }
 }

@@ -17,8 +17,8 @@ actor SessionRegistry {
     /// ``ExecutionPolicy/threadPool`` environments, `nil` (the caller's event loop) otherwise.
     nonisolated let executor: (any TaskExecutor)?
     /// Where a vector message may step its chunks beyond the first (``VectorChunks``): the
-    /// step pool, once per thread, for ``ExecutionPolicy/threadPool`` environments; the
-    /// server's event loops for the others.
+    /// step pool, once per thread, for ``ExecutionPolicy/threadPool`` environments; empty for
+    /// the others, whose chunks run on the global concurrent pool.
     nonisolated let chunkExecutors: [any TaskExecutor]
     private var sessions: [String: Session] = [:]
     private var initializing: Set<String> = []
@@ -36,14 +36,9 @@ actor SessionRegistry {
     /// Spans of resets, steps and tool calls (``ServerConfiguration/tracing``).
     nonisolated let tracing: ServerTracing?
 
-    /// - Parameters:
-    ///   - stepPool: the server's step thread pool, used when the factory's environment
-    ///     asks for ``ExecutionPolicy/threadPool``.
-    ///   - eventLoops: the executors of the server's event loops.
-    init(
-        factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger, stepPool: (any TaskExecutor)?,
-        eventLoops: [any TaskExecutor] = []
-    ) {
+    /// - Parameter stepPool: the server's step thread pool, used when the factory's
+    ///   environment asks for ``ExecutionPolicy/threadPool``.
+    init(factory: EnvironmentFactory, configuration: ServerConfiguration, logger: Logger, stepPool: (any TaskExecutor)?) {
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
@@ -52,7 +47,7 @@ actor SessionRegistry {
         if factory.execution == .threadPool, let stepPool {
             chunkExecutors = Array(repeating: stepPool, count: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
         } else {
-            chunkExecutors = eventLoops
+            chunkExecutors = []
         }
         metrics = configuration.metrics
         callMetrics = configuration.metrics?.calls(environment: factory.info.envName)

@@ -3,17 +3,22 @@ import OpenEnvCore
 
 /// How a batched-stepping message (``VectorSessionEndpoint``) spreads its environments over
 /// threads: consecutive chunks of at least ``minimumSize`` environments, at most
-/// ``ServerConfiguration/vectorThreads`` of them, stepped at once. The first runs on the
-/// calling task; each other one on a helper executor (``SessionRegistry/chunkExecutors``):
-/// another event loop than the connection's for an ``ExecutionPolicy/eventLoop``
-/// environment, so that its calls into the environments stay on one thread, cheap; the
-/// step pool for the others.
+/// ``ServerConfiguration/vectorThreads`` of them, stepped at once.
+///
+/// Where chunks run depends on the environment's ``ExecutionPolicy``:
+/// - ``ExecutionPolicy/eventLoop`` (light environments that never block): every chunk is a
+///   task without an executor preference, on the global concurrent pool. There a call into
+///   an environment (an actor) that is free runs at once on the same thread; under a task
+///   executor preference (an event loop's) the runtime enqueues every such call and its
+///   return, two trips through the loop's queue per environment step.
+/// - ``ExecutionPolicy/threadPool``: the first chunk runs on the calling task, each other one
+///   on the step pool (``SessionRegistry/chunkExecutors``), where blocking is allowed.
 ///
 /// Each environment is called by one chunk only, one call after another, so an environment
 /// never sees two calls at once; what a chunk answers depends on its environments alone, so
 /// a reply is the same whatever the split.
 struct VectorChunks: Sendable {
-    /// The fewest environments worth a thread hop (a chunk of grid steps takes ~100 µs).
+    /// The fewest environments worth a thread of their own (a chunk of grid steps takes ~100 µs).
     static let minimumSize = 32
 
     private let count: Int
@@ -22,7 +27,8 @@ struct VectorChunks: Sendable {
 
     /// - Parameters:
     ///   - threads: the most chunks; `nil`: the cores.
-    ///   - executors: where chunks beyond the first may run (see the type's description).
+    ///   - executors: where chunks beyond the first run; empty: every chunk on the global
+    ///     concurrent pool (see the type's description).
     init(count: Int, threads: Int?, executors: [any TaskExecutor]) {
         self.count = count
         self.threads = max(1, threads ?? System.coreCount)
@@ -35,16 +41,18 @@ struct VectorChunks: Sendable {
     }
 
     /// How many chunks: at most `threads`, at least ``minimumSize`` environments each, at
-    /// most one per executor (`helpers` besides the caller's own).
-    static func chunkCount(count: Int, threads: Int, helpers: Int) -> Int {
-        max(1, min(threads, count / minimumSize, 1 + helpers))
+    /// most `places` (the threads they may run on).
+    static func chunkCount(count: Int, threads: Int, places: Int) -> Int {
+        max(1, min(threads, count / minimumSize, places))
     }
 
-    /// `body` over every chunk, at once; the chunks and their results, in order.
+    /// `body` over every chunk, at once; the chunks and their results, in order. Cancelling
+    /// the calling task cancels every chunk.
     func run<Part: Sendable>(_ body: @escaping @Sendable (Range<Int>) async -> Part) async -> [(range: Range<Int>, part: Part)] {
+        guard !executors.isEmpty else { return await runOnGlobalPool(body) }
         let current = PreferredExecutor.current
         let helpers = executors.filter { $0 !== current }
-        let ranges = Self.ranges(count: count, chunks: Self.chunkCount(count: count, threads: threads, helpers: helpers.count))
+        let ranges = Self.ranges(count: count, chunks: Self.chunkCount(count: count, threads: threads, places: 1 + helpers.count))
         guard ranges.count > 1 else { return [(ranges[0], await body(ranges[0]))] }
         return await withTaskGroup(of: (Int, Part).self) { group in
             for index in ranges.indices.dropFirst() {
@@ -54,6 +62,21 @@ struct VectorChunks: Sendable {
             parts[0] = await body(ranges[0])
             for await (index, part) in group { parts[index] = part }
             return zip(ranges, parts).map { ($0, $1!) }
+        }
+    }
+
+    private func runOnGlobalPool<Part: Sendable>(_ body: @escaping @Sendable (Range<Int>) async -> Part) async -> [(range: Range<Int>, part: Part)] {
+        let ranges = Self.ranges(count: count, chunks: Self.chunkCount(count: count, threads: threads, places: System.coreCount))
+        // Unstructured tasks: a child task would inherit the caller's executor preference.
+        // They inherit its task-locals (the trace context) and priority, not its cancellation,
+        // which is passed on by hand.
+        let tasks = ranges.map { range in Task { await body(range) } }
+        return await withTaskCancellationHandler {
+            var parts: [(range: Range<Int>, part: Part)] = []
+            for (range, task) in zip(ranges, tasks) { parts.append((range, await task.value)) }
+            return parts
+        } onCancel: {
+            for task in tasks { task.cancel() }
         }
     }
 }
