@@ -231,18 +231,18 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                     var decoded = DecodedActions()
                     for index in range {
                         await part.call(index) { frame, episodes in
-                            let environment = environments[index]
+                            // `environments[index]` in place: a copy of an AnyEnvironment retains each of its closures.
                             if let seed = episodes.autoresetSeed(index) {
-                                episodes.pendingReset[index] = try await frame.appendAutoreset(environment, seed: seed)
+                                episodes.pendingReset[index] = try await frame.appendAutoreset(environments[index], seed: seed)
                                 return
                             }
                             switch actions {
                             case .values(let values):
-                                let result = try await environment.step(values[index])
+                                let result = try await environments[index].step(values[index])
                                 frame.append(result, autoreset: false)
                                 episodes.pendingReset[index] = result.done
                             case .bytes(let buffer, let ranges):
-                                episodes.pendingReset[index] = try await frame.appendStep(environment, buffer, ranges[index], decoded: &decoded)
+                                episodes.pendingReset[index] = try await frame.appendStep(environments[index], buffer, ranges[index], decoded: &decoded)
                             }
                         }
                     }
