@@ -40,10 +40,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `nil`: twice the cores, at least four.
     public var stepThreads: Int?
     /// Threads one batched-stepping message (`/ws?num_envs=N`) uses at once: its
-    /// environments are split into up to this many chunks of at least 32 environments and
-    /// the chunks step in parallel, the first on the
-    /// connection's thread, the others on the step pool. `nil`: the cores. 1: one after
-    /// another.
+    /// environments are split into up to this many chunks of at least 32 environments (and
+    /// no more than the cores) and the chunks step in parallel: on the global concurrent pool
+    /// for event-loop environments, on the step pool for the others (``VectorChunks``).
+    /// `nil`: the cores. 1: one after another, on the connection's thread.
     public var vectorThreads: Int?
     /// Benchmark floor only: `/ws` echoes every frame back, with no session or environment.
     public var echoFramesOnly = false
