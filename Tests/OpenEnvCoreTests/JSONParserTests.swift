@@ -94,7 +94,7 @@ import Testing
 
     @Test func arraysOfDoublesWrittenInPlaceMatchTheTreeWriter() {
         var generator = SystemRandomNumberGenerator()
-        let specials: [Double] = [0, -0.0, 1, -1, 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1e16,
+        let specials: [Double] = [0, -0.0, 1, -1, 2, 9, 9.5, 10, 11, 0.5, 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1e16,
                                   0.1, -2.2250738585072014e-308, 1e-7, .nan, .infinity, 123_456_789.5]
         for count in [0, 1, 2, 50, 300] {
             let values = (0..<count).map { _ in

@@ -107,7 +107,12 @@ public struct JSONWriter: Sendable {
                     buffer[p] = UInt8(ascii: ",")
                     p += 1
                 }
-                if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
+                if d.sign == .plus, d < 10, let digit = UInt8(exactly: d) {  // a board's 0.0s and 1.0s
+                    buffer[p] = UInt8(ascii: "0") + digit
+                    buffer[p + 1] = UInt8(ascii: ".")
+                    buffer[p + 2] = UInt8(ascii: "0")
+                    p += 3
+                } else if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
                     if d.sign == .minus {
                         buffer[p] = UInt8(ascii: "-")
                         p += 1
