@@ -157,6 +157,38 @@ import Testing
         #expect(games > 50 && gameResets >= 96 * 5)
     }
 
+    /// Where one message's environments ran (`on_event_loop` of each observation) for a
+    /// vector of `n` burners served with `threads` vector threads.
+    static func whereChunksRan(_ factory: EnvironmentFactory, n: Int, threads: Int) async throws -> [Bool] {
+        var configuration = ServerConfiguration(port: 0, maxSessions: n)
+        configuration.vectorThreads = threads
+        let places = Places()
+        try await withServer(factory, configuration: configuration) { server in
+            try await server.socket("/ws?num_envs=\(n)") { ws in
+                _ = try await ws.roundTrip(["type": "reset", "data": [:]])
+                let reply = try await ws.roundTrip(["type": "step", "data": ["actions": .array(Array(repeating: ["burn_milliseconds": 0], count: n))]])
+                let observations = try #require(reply["data"]?["observations"]?.arrayValue, "\(reply)")
+                places.onEventLoop = try observations.map { try #require($0["on_event_loop"]?.boolValue) }
+            }
+        }
+        return places.onEventLoop
+    }
+
+    final class Places: @unchecked Sendable {
+        var onEventLoop: [Bool] = []
+    }
+
+    @Test func chunksRunWhereTheExecutionPolicySays() async throws {
+        // Thread-pool environments: every chunk on the step pool, never an event loop.
+        #expect(try await Self.whereChunksRan(EnvironmentFactory { BurnerEnvironment() }, n: 64, threads: 2) == Array(repeating: false, count: 64))
+        // Event-loop environments: one chunk stays on the connection's loop; two or more run on
+        // the global pool (when the machine has the cores for two).
+        let inline = EnvironmentFactory { InlineBurnerEnvironment() }
+        #expect(try await Self.whereChunksRan(inline, n: 64, threads: 1) == Array(repeating: true, count: 64))
+        #expect(try await Self.whereChunksRan(inline, n: 16, threads: 2) == Array(repeating: true, count: 16))
+        #expect(try await Self.whereChunksRan(inline, n: 64, threads: 2) == Array(repeating: VectorChunks.cores < 2, count: 64))
+    }
+
     @Test func anActionOfTheWrongTypeGetsTheSameValidationErrorOnBothPaths() async throws {
         let (replies, _) = try await Self.fastAndTreeRepliesAgree(
             OpenSpielEnvironment.entry.factory, actions: [["action_id": 0], ["action_id": 2]],
