@@ -118,18 +118,19 @@ def test_abrupt_clients_leave_nothing_behind(start, pytestconfig):
 
 def test_stuck_peers_are_dropped_by_ping(start, pytestconfig):
     say = Reporter(pytestconfig)
-    # No peer may be dropped before all twelve are counted: the first ping goes out `interval`
-    # after a peer connects and the drop comes `timeout` later, 3 s, against about 1 s of setup
-    # (with 1 s + 1 s, a loaded machine's 2 s of setup already lost peers: CI saw 5 of 12).
+    # No peer may be dropped before its first ping could time out: the ping goes out `interval`
+    # after a peer connects and the drop comes `timeout` later, 3 s, against about 1 s of setup.
     interval, timeout = 2.0, 1.0
     server = start("echo", max_sessions=64, extra_args=["--ping-interval", "2", "--ping-timeout", "1"])
     _warm(server)
     base = proc_stats(server.proc.pid)
     peers: List[RawWS] = []
+    t_first = time.monotonic()
     for i in range(12):
         w = RawWS("127.0.0.1", server.port, answer_pings=False, rcvbuf=4096)
         w.request({"type": "reset", "data": {}})
         peers.append(w)
+    assert active_sessions(server) == 12
     # half of them flood steps they never read (bounded: until the send buffer is full, 1 s).
     # sendall, not send: a partial send() followed by the next chunk would cut a frame in two
     # and the server would rightly fail the connection for the garbage (1002), not for the ping.
@@ -142,7 +143,13 @@ def test_stuck_peers_are_dropped_by_ping(start, pytestconfig):
         except OSError:
             pass
     t_stuck = time.monotonic()
-    assert active_sessions(server) == 12
+    # While the server works through the floods, /ready itself can take seconds to answer (a
+    # debug build: 0.4-3 s here), and the count it gives is from the end of that wait: fewer
+    # than 12 is a premature drop only if the answer came before any peer's ping could time out.
+    alive = active_sessions(server)
+    counted = time.monotonic()
+    say(f"\nstuck peers: /ready answered {counted - t_stuck:.2f}s after the floods, {alive} sessions")
+    assert alive == 12 or counted - t_first >= interval + timeout, f"{12 - alive} peers dropped before a ping could time out"
     freed = wait_until(lambda: active_sessions(server) == 0, interval + timeout + interval + 3.0, 0.05,
                        "stuck peers dropped")
     took = time.monotonic() - t_stuck
