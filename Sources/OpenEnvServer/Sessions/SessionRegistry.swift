@@ -16,10 +16,10 @@ actor SessionRegistry {
     /// Where environments are built and called: the step pool for
     /// ``ExecutionPolicy/threadPool`` environments, `nil` (the caller's event loop) otherwise.
     nonisolated let executor: (any TaskExecutor)?
-    /// Where a vector message may step its chunks beyond the first (``VectorChunks``): the
-    /// step pool, once per thread, for ``ExecutionPolicy/threadPool`` environments; empty for
+    /// Where a vector message steps its chunks beyond the first (``VectorChunks``): the step
+    /// pool and its thread count for ``ExecutionPolicy/threadPool`` environments; `nil` for
     /// the others, whose chunks run on the global concurrent pool.
-    nonisolated let chunkExecutors: [any TaskExecutor]
+    nonisolated let vectorStepPool: VectorChunks.StepPool?
     private var sessions: [String: Session] = [:]
     private var initializing: Set<String> = []
     private var reaper: Task<Void, Never>?
@@ -45,9 +45,9 @@ actor SessionRegistry {
         maxSessions = configuration.maxSessions ?? factory.info.defaultMaxSessions
         executor = factory.execution == .threadPool ? stepPool : nil
         if factory.execution == .threadPool, let stepPool {
-            chunkExecutors = Array(repeating: stepPool, count: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
+            vectorStepPool = VectorChunks.StepPool(executor: stepPool, threads: configuration.stepThreads ?? StepThreadPool.defaultThreadCount)
         } else {
-            chunkExecutors = []
+            vectorStepPool = nil
         }
         metrics = configuration.metrics
         callMetrics = configuration.metrics?.calls(environment: factory.info.envName)

@@ -13,12 +13,18 @@ import OpenEnvCore
 ///   such call and its return, two trips through the loop's queue per environment step. A
 ///   single chunk runs on the calling task.
 /// - ``ExecutionPolicy/threadPool``: the first chunk runs on the calling task, each other one
-///   on the step pool (``SessionRegistry/chunkExecutors``), where blocking is allowed.
+///   on the step pool (``SessionRegistry/vectorStepPool``), where blocking is allowed.
 ///
 /// Each environment is called by one chunk only, one call after another, so an environment
 /// never sees two calls at once; what a chunk answers depends on its environments alone, so
 /// a reply is the same whatever the split.
 struct VectorChunks: Sendable {
+    /// The step pool, for thread-pool environments' chunks.
+    struct StepPool: Sendable {
+        let executor: any TaskExecutor
+        let threads: Int
+    }
+
     /// The fewest environments worth a thread of their own (a chunk of grid steps takes ~100 µs).
     static let minimumSize = 32
     /// The cores, read once (`System.coreCount` reads the cgroup's files on every call).
@@ -26,16 +32,16 @@ struct VectorChunks: Sendable {
 
     private let count: Int
     private let threads: Int
-    private let executors: [any TaskExecutor]
+    private let stepPool: StepPool?
 
     /// - Parameters:
     ///   - threads: the most chunks; `nil`: the cores.
-    ///   - executors: where chunks beyond the first run; empty: every chunk on the global
+    ///   - stepPool: where chunks beyond the first run; `nil`: every chunk on the global
     ///     concurrent pool (see the type's description).
-    init(count: Int, threads: Int?, executors: [any TaskExecutor]) {
+    init(count: Int, threads: Int?, stepPool: StepPool?) {
         self.count = count
         self.threads = max(1, threads ?? Self.cores)
-        self.executors = executors
+        self.stepPool = stepPool
     }
 
     /// `count` environments in `chunks` consecutive ranges, as even as can be.
@@ -52,14 +58,12 @@ struct VectorChunks: Sendable {
     /// `body` over every chunk, at once; the chunks and their results, in order. Cancelling
     /// the calling task cancels every chunk.
     func run<Part: Sendable>(_ body: @escaping @Sendable (Range<Int>) async -> Part) async -> [(range: Range<Int>, part: Part)] {
-        guard !executors.isEmpty else { return await runOnGlobalPool(body) }
-        let current = PreferredExecutor.current
-        let helpers = executors.filter { $0 !== current }
-        let ranges = Self.ranges(count: count, chunks: Self.chunkCount(count: count, threads: threads, places: 1 + helpers.count))
+        guard let stepPool else { return await runOnGlobalPool(body) }
+        let ranges = Self.ranges(count: count, chunks: Self.chunkCount(count: count, threads: threads, places: 1 + stepPool.threads))
         guard ranges.count > 1 else { return [(ranges[0], await body(ranges[0]))] }
         return await withTaskGroup(of: (Int, Part).self) { group in
             for index in ranges.indices.dropFirst() {
-                group.addTask(executorPreference: helpers[index - 1]) { (index, await body(ranges[index])) }
+                group.addTask(executorPreference: stepPool.executor) { (index, await body(ranges[index])) }
             }
             var parts = [Part?](repeating: nil, count: ranges.count)
             parts[0] = await body(ranges[0])

@@ -58,7 +58,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     init(registry: SessionRegistry, messageLimit: Int, count: Int, principal: AccessPrincipal?, threads: Int? = nil) {
         self.registry = registry
-        chunks = VectorChunks(count: count, threads: threads, executors: registry.chunkExecutors)
+        chunks = VectorChunks(count: count, threads: threads, stepPool: registry.vectorStepPool)
         self.messageLimit = messageLimit
         self.count = count
         self.principal = principal
@@ -186,31 +186,16 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     private func reset(_ session: Session, seed: Int?, options data: JSONObject) async -> SessionMessageHandler.Reply {
-        let chunks = self.chunks
-        let bytesPerEnvironment = self.bytesPerEnvironment
-        let start = Episodes(count: count, seed: seed)
-        do {
-            let (frame, episodes) = try await registry.callAll(session, operation: .reset) { environments in
-                let parts = await chunks.run { range in
-                    var part = ChunkResult(start, capacity: range.count, bytesPerEnvironment: bytesPerEnvironment)
-                    for index in range {
-                        var options = data
-                        options["seed"] = seed.map { .int($0 &+ index) } ?? .null
-                        await part.call(index) { frame, episodes in
-                            let result = try await environments[index].reset(options)
-                            frame.append(result, autoreset: false)
-                            episodes.pendingReset[index] = result.done
-                        }
-                    }
-                    return part
+        await callAll(session, .reset, from: Episodes(count: count, seed: seed)) { environments, range, part in
+            for index in range {
+                var options = data
+                options["seed"] = seed.map { .int($0 &+ index) } ?? .null
+                await part.call(index) { frame, episodes in
+                    let result = try await environments[index].reset(options)
+                    frame.append(result, autoreset: false)
+                    episodes.pendingReset[index] = result.done
                 }
-                return try ChunkResult.merge(parts, start)
             }
-            self.episodes = episodes
-            self.bytesPerEnvironment = frame.count / count + 16
-            return .init(frame: frame, closeAfter: false)
-        } catch {
-            return failure(error)
         }
     }
 
@@ -221,31 +206,42 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     private func step(_ session: Session, _ actions: Actions) async -> SessionMessageHandler.Reply {
+        await callAll(session, .step, from: episodes) { environments, range, part in
+            var decoded = DecodedActions()
+            for index in range {
+                await part.call(index) { frame, episodes in
+                    // `environments[index]` in place: a copy of an AnyEnvironment retains each of its closures.
+                    if let seed = episodes.autoresetSeed(index) {
+                        episodes.pendingReset[index] = try await frame.appendAutoreset(environments[index], seed: seed)
+                        return
+                    }
+                    switch actions {
+                    case .values(let values):
+                        let result = try await environments[index].step(values[index])
+                        frame.append(result, autoreset: false)
+                        episodes.pendingReset[index] = result.done
+                    case .bytes(let buffer, let ranges):
+                        episodes.pendingReset[index] = try await frame.appendStep(environments[index], buffer, ranges[index], decoded: &decoded)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One call into all the environments (``SessionRegistry/callAll(_:countsAsActivity:operation:_:)``),
+    /// `body` run over each chunk (``VectorChunks``) from the episodes `start`; the reply, with
+    /// the episodes and the next reply's size hint kept, or the failure's error frame.
+    private func callAll(
+        _ session: Session, _ operation: CallOperation, from start: Episodes,
+        _ body: @escaping @Sendable (_ environments: [AnyEnvironment], _ range: Range<Int>, _ part: inout ChunkResult) async -> Void
+    ) async -> SessionMessageHandler.Reply {
         let chunks = self.chunks
         let bytesPerEnvironment = self.bytesPerEnvironment
-        let start = episodes
         do {
-            let (frame, episodes) = try await registry.callAll(session, operation: .step) { environments in
+            let (frame, episodes) = try await registry.callAll(session, operation: operation) { environments in
                 let parts = await chunks.run { range in
                     var part = ChunkResult(start, capacity: range.count, bytesPerEnvironment: bytesPerEnvironment)
-                    var decoded = DecodedActions()
-                    for index in range {
-                        await part.call(index) { frame, episodes in
-                            // `environments[index]` in place: a copy of an AnyEnvironment retains each of its closures.
-                            if let seed = episodes.autoresetSeed(index) {
-                                episodes.pendingReset[index] = try await frame.appendAutoreset(environments[index], seed: seed)
-                                return
-                            }
-                            switch actions {
-                            case .values(let values):
-                                let result = try await environments[index].step(values[index])
-                                frame.append(result, autoreset: false)
-                                episodes.pendingReset[index] = result.done
-                            case .bytes(let buffer, let ranges):
-                                episodes.pendingReset[index] = try await frame.appendStep(environments[index], buffer, ranges[index], decoded: &decoded)
-                            }
-                        }
-                    }
+                    await body(environments, range, &part)
                     return part
                 }
                 return try ChunkResult.merge(parts, start)
