@@ -117,20 +117,10 @@ public struct JSONWriter: Sendable {
                         buffer[p] = UInt8(ascii: "-")
                         p += 1
                     }
-                    var magnitude = UInt64(d.magnitude)
-                    var digits = 1
-                    var power: UInt64 = 10
-                    while magnitude >= power, digits < 16 {
-                        digits += 1
-                        power &*= 10
-                    }
-                    for k in stride(from: p + digits - 1, through: p, by: -1) {
-                        buffer[k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                        magnitude /= 10
-                    }
-                    buffer[p + digits] = UInt8(ascii: ".")
-                    buffer[p + digits + 1] = UInt8(ascii: "0")
-                    p += digits + 2
+                    p = Self.putDigits(UInt64(d.magnitude), into: buffer, at: p)
+                    buffer[p] = UInt8(ascii: ".")
+                    buffer[p + 1] = UInt8(ascii: "0")
+                    p += 2
                 } else {
                     scratch.removeAll(keepingCapacity: true)
                     writeDouble(d, into: &scratch)  // at most 24 bytes ("-2.2250738585072014e-308")
@@ -149,22 +139,32 @@ public struct JSONWriter: Sendable {
     /// Appends `i` in decimal, as `String(i)` spells it.
     func writeInteger(_ i: Int, into out: inout [UInt8]) {
         if i < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = i.magnitude
+        let magnitude = i.magnitude
         if magnitude < 100 {  // most integers in observations; no buffer
             if magnitude >= 10 { out.append(UInt8(ascii: "0") + UInt8(magnitude / 10)) }
             out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             return
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            while magnitude > 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in  // UInt64.max has 20 digits
+            out.append(contentsOf: buffer[..<Self.putDigits(UInt64(magnitude), into: buffer, at: 0)])
         }
+    }
+
+    /// Writes `magnitude` in decimal at `start` of `buffer` (room for 20 digits); answers the
+    /// index after the last digit.
+    private static func putDigits(_ magnitude: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var end = start + 1
+        var power: UInt64 = 10
+        while magnitude >= power, end - start < 20 {
+            end += 1
+            power = power.multipliedReportingOverflow(by: 10).partialValue
+        }
+        var rest = magnitude
+        for k in stride(from: end - 1, through: start, by: -1) {
+            buffer[k] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return end
     }
 
     func writeString(_ s: String, into out: inout [UInt8]) {
