@@ -18,7 +18,12 @@ public struct EnvironmentSchemas: Sendable, Equatable {
 /// the environment produced a reward that must not be sent (non-finite, or outside
 /// ``EnvironmentInfo/rewardRange``); every other thrown error comes from the environment
 /// itself. Tool calls throw ``ToolError``.
-public struct AnyEnvironment: Sendable {
+///
+/// A class, not a struct: a session's calls, a vector's chunks and every closure that
+/// captures one pass it around, and a copy of a struct of nine closures and existentials
+/// costs a retain and a release of each (a fifth of the retain traffic of a 256-env catch
+/// message, measured with perf; docs/benchmarks.md).
+public final class AnyEnvironment: Sendable {
     public let reset: @Sendable (JSONObject) async throws -> WireObservation
     public let step: @Sendable (JSONValue) async throws -> WireObservation
     public let state: @Sendable () async throws -> JSONValue
@@ -31,6 +36,86 @@ public struct AnyEnvironment: Sendable {
     public let harness: (any HarnessProviding)?
     /// The `/ws` step fast path; `nil` when the action or observation type cannot take it.
     package let fastStep: FastStep?
+
+    init<E: Environment>(_ env: E) {
+        let encoder = JSONValueEncoder()
+        let rewardRange = E.info.rewardRange
+        @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
+            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+            var observation: JSONObject = ["metadata": .object(result.metadata)]
+            if case .object(let fields) = try encoder.encode(result.observation) {
+                for member in fields where member.key != "metadata" { observation[member.key] = member.value }
+            }
+            return WireObservation(observation: observation, reward: result.reward, done: result.done, metadata: result.metadata)
+        }
+        reset = { arguments in
+            var options = arguments
+            var seed: Int?
+            var episodeID: String?
+            if let value = options["seed"] {
+                options["seed"] = nil
+                switch value {
+                case .null: seed = nil
+                default:
+                    guard let s = value.intValue, value.boolValue == nil else {
+                        throw ValidationFailure([ValidationIssue(type: "int_type", loc: ["seed"], msg: "Input should be a valid integer", input: value)])
+                    }
+                    seed = s
+                }
+            }
+            if let value = options["episode_id"] {
+                options["episode_id"] = nil
+                switch value {
+                case .null: episodeID = nil
+                case .string(let s): episodeID = s
+                default:
+                    throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["episode_id"], msg: "Input should be a valid string", input: value)])
+                }
+            }
+            return try wire(try await env.reset(seed: seed, episodeID: episodeID, options: options))
+        }
+        step = { actionJSON in
+            var actionJSON = actionJSON
+            if case .object(var object) = actionJSON, case .object? = object["metadata"] {
+                object["metadata"] = nil
+                actionJSON = .object(object)
+            }
+            let action = try JSONValueDecoder().decode(E.Action.self, from: actionJSON)
+            return try wire(try await env.step(action))
+        }
+        state = { try encoder.encode(await env.state) }
+        close = { await env.close() }
+        if let provider = env as? any ToolProviding {
+            toolbox = { await provider.toolbox }
+        } else {
+            toolbox = nil
+        }
+        tasks = env as? any TaskProviding
+        harness = env as? any HarnessProviding
+        @Sendable func append<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) throws -> FastStep.Outcome {
+            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+            if !ObservationFrame.appendObservation(result, to: &out) {
+                ObservationFrame.appendObservation(try wire(result), to: &out)
+            }
+            return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
+        }
+        var fastReset: (@Sendable (Int?, inout [UInt8]) async throws -> FastStep.Outcome)?
+        if ObservationFrame.canEncode(E.ResetObservation.self) {
+            fastReset = { seed, out in
+                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), to: &out)
+            }
+        }
+        if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
+            fastStep = FastStep(
+                decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
+                step: { prepared, out in
+                    try append(try await env.step(prepared.action as! E.Action), to: &out)
+                },
+                reset: fastReset)
+        } else {
+            fastStep = nil
+        }
+    }
 }
 
 /// A step from frame bytes to frame bytes, without the ``JSONValue`` trees: the action is
@@ -154,87 +239,5 @@ public struct EnvironmentFactory: Sendable {
 
     static func metadataSchema(_ description: String) -> JSONValue {
         ["additionalProperties": true, "description": .string(description), "title": "Metadata", "type": "object"]
-    }
-}
-
-extension AnyEnvironment {
-    init<E: Environment>(_ env: E) {
-        let encoder = JSONValueEncoder()
-        let rewardRange = E.info.rewardRange
-        @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
-            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-            var observation: JSONObject = ["metadata": .object(result.metadata)]
-            if case .object(let fields) = try encoder.encode(result.observation) {
-                for member in fields where member.key != "metadata" { observation[member.key] = member.value }
-            }
-            return WireObservation(observation: observation, reward: result.reward, done: result.done, metadata: result.metadata)
-        }
-        reset = { arguments in
-            var options = arguments
-            var seed: Int?
-            var episodeID: String?
-            if let value = options["seed"] {
-                options["seed"] = nil
-                switch value {
-                case .null: seed = nil
-                default:
-                    guard let s = value.intValue, value.boolValue == nil else {
-                        throw ValidationFailure([ValidationIssue(type: "int_type", loc: ["seed"], msg: "Input should be a valid integer", input: value)])
-                    }
-                    seed = s
-                }
-            }
-            if let value = options["episode_id"] {
-                options["episode_id"] = nil
-                switch value {
-                case .null: episodeID = nil
-                case .string(let s): episodeID = s
-                default:
-                    throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["episode_id"], msg: "Input should be a valid string", input: value)])
-                }
-            }
-            return try wire(try await env.reset(seed: seed, episodeID: episodeID, options: options))
-        }
-        step = { actionJSON in
-            var actionJSON = actionJSON
-            if case .object(var object) = actionJSON, case .object? = object["metadata"] {
-                object["metadata"] = nil
-                actionJSON = .object(object)
-            }
-            let action = try JSONValueDecoder().decode(E.Action.self, from: actionJSON)
-            return try wire(try await env.step(action))
-        }
-        state = { try encoder.encode(await env.state) }
-        close = { await env.close() }
-        if let provider = env as? any ToolProviding {
-            toolbox = { await provider.toolbox }
-        } else {
-            toolbox = nil
-        }
-        tasks = env as? any TaskProviding
-        harness = env as? any HarnessProviding
-        @Sendable func append<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) throws -> FastStep.Outcome {
-            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-            if !ObservationFrame.appendObservation(result, to: &out) {
-                ObservationFrame.appendObservation(try wire(result), to: &out)
-            }
-            return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
-        }
-        var fastReset: (@Sendable (Int?, inout [UInt8]) async throws -> FastStep.Outcome)?
-        if ObservationFrame.canEncode(E.ResetObservation.self) {
-            fastReset = { seed, out in
-                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), to: &out)
-            }
-        }
-        if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
-            fastStep = FastStep(
-                decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
-                step: { prepared, out in
-                    try append(try await env.step(prepared.action as! E.Action), to: &out)
-                },
-                reset: fastReset)
-        } else {
-            fastStep = nil
-        }
     }
 }

@@ -138,8 +138,7 @@ struct JSONRPCDispatcher: Sendable {
         let session: Session
         do { session = try await registry.lookup(sid, as: binding.principal) } catch { return rpcError(id, error) }
         if case .webSocket = session.owner { return rpcError(id, .ownedByAnotherSocket(sid)) }
-        if await session.attached != nil {
-            await session.requestClose()
+        if session.requestCloseIfAttached() {
             return Self.result(id, ["session_id": .string(sid), "closed": false, "closing": true])
         }
         await registry.destroy(sid)

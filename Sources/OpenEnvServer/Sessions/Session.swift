@@ -23,41 +23,51 @@ typealias SessionEndHandler = @Sendable (SessionError?) async -> Void
 ///
 /// Calls run on `executor` (the server's step pool) when one is given, else on the caller's
 /// executor (the connection's event loop); see ``ExecutionPolicy``.
-actor Session {
+///
+/// A class with its state behind a lock, not an actor: every method runs on its caller's
+/// executor. An actor's methods would each be a trip through the caller's event-loop queue
+/// and another back (under a task executor preference the runtime never switches into an
+/// actor inline), two extra queue turns per step measured with a uprobe on
+/// `swift_defaultActor_enqueue` (docs/benchmarks.md). The lock is held only to read or
+/// change the state, never across a suspension.
+final class Session: Sendable {
     /// Who created the session; only the owner may end it.
     enum Owner: Sendable, Equatable {
         case webSocket(ConnectionID)
         case http
     }
 
-    nonisolated let id: String
-    nonisolated let owner: Owner
+    let id: String
+    let owner: Owner
     /// The name of the token the session was created with (counted against its limit).
-    nonisolated let principal: String?
-    private let environment: AnyEnvironment
-    /// The other instances of a vector session (empty for every other session).
-    private let otherEnvironments: [AnyEnvironment]
+    let principal: String?
+    /// The instance, first; then a vector session's others.
+    private let environments: [AnyEnvironment]
     /// How many environments the session holds, each counted as one session slot.
-    nonisolated let environmentCount: Int
+    let environmentCount: Int
     private let stepTimeout: Duration?
     /// Where calls run; `nil`: on the caller's executor.
     private let executor: (any TaskExecutor)?
+    private let state = Mutex(State())
 
-    /// The socket attached with `/ws?session_id=`, if any.
-    private(set) var attached: ConnectionID?
-    /// An `openenv/session/close` arrived while a socket was attached.
-    private(set) var closeRequested = false
-    private(set) var lastActivity = ContinuousClock.now
-    private(set) var isClosed = false
-    /// A call passed the deadline: no later call is admitted, even before the session is
-    /// destroyed.
-    private var expired = false
+    private struct State {
+        var attached: ConnectionID?
+        var closeRequested = false
+        var lastActivity = ContinuousClock.now
+        var isClosed = false
+        /// A call passed the deadline: no later call is admitted, even before the session
+        /// is destroyed.
+        var expired = false
+        /// A call (or the shutdown) holds the environment; the others wait in `waiters`,
+        /// in arrival order.
+        var busy = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// A call that outlived the step deadline and may still be running.
+        var strandedCall: Task<Void, Never>?
+        var endHandlers: [ConnectionID: SessionEndHandler] = [:]
 
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    /// A call that outlived the step deadline and may still be running.
-    private var strandedCall: Task<Void, Never>?
-    private var endHandlers: [ConnectionID: SessionEndHandler] = [:]
+        var admitsCalls: Bool { !isClosed && !expired }
+    }
 
     /// A session of `environments` (at least one; more only for a vector session).
     init(id: String, owner: Owner, environments: [AnyEnvironment], stepTimeout: Duration?, executor: (any TaskExecutor)?, principal: String? = nil) {
@@ -65,12 +75,15 @@ actor Session {
         self.principal = principal
         self.id = id
         self.owner = owner
-        self.environment = environments[0]
-        otherEnvironments = Array(environments.dropFirst())
+        self.environments = environments
         environmentCount = environments.count
         self.stepTimeout = stepTimeout
         self.executor = executor
     }
+
+    /// The socket attached with `/ws?session_id=`, if any.
+    var attached: ConnectionID? { state.withLock { $0.attached } }
+    var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
 
     /// Runs `body` against the environment, after every call that arrived before it.
     ///
@@ -82,7 +95,7 @@ actor Session {
     func run<T: Sendable>(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable (AnyEnvironment) async throws -> T
     ) async throws -> T {
-        try await admit(environment, countsAsActivity: countsAsActivity, body)
+        try await admit(environments[0], countsAsActivity: countsAsActivity, body)
     }
 
     /// Runs `body` against all the session's environments at once (a vector session's
@@ -91,17 +104,14 @@ actor Session {
     func runAll<T: Sendable>(
         countsAsActivity: Bool = true, _ body: @escaping @Sendable ([AnyEnvironment]) async throws -> T
     ) async throws -> T {
-        try await admit([environment] + otherEnvironments, countsAsActivity: countsAsActivity, body)
+        try await admit(environments, countsAsActivity: countsAsActivity, body)
     }
 
     private func admit<Subject: Sendable, T: Sendable>(
         _ subject: Subject, countsAsActivity: Bool, _ body: @escaping @Sendable (Subject) async throws -> T
     ) async throws -> T {
-        guard !isClosed, !expired else { throw SessionError.closed(id) }
-        await acquire()
+        try await enter(countsAsActivity: countsAsActivity)
         defer { release() }
-        guard !isClosed, !expired else { throw SessionError.closed(id) }
-        if countsAsActivity { lastActivity = .now }
         guard let stepTimeout else {
             return try await withTaskExecutorPreference(executor) { try await body(subject) }  // nil: stay
         }
@@ -112,24 +122,73 @@ actor Session {
             }
         } catch let error as SessionError {
             if case .deadlineExceeded = error {
-                expired = true
                 work.cancel()
-                strandedCall = Task { _ = try? await work.value }
+                let stranded = Task { _ = try? await work.value }
+                state.withLock {
+                    $0.expired = true
+                    $0.strandedCall = stranded
+                }
             }
             throw error
         }
     }
 
-    private func acquire() async {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
+    /// Takes the environment for one call: at once when it is free, else after the calls
+    /// queued before this one.
+    /// - Throws: ``SessionError/closed(_:)`` when the session admits no call, checked on
+    ///   arrival and again once the turn comes (without holding the environment).
+    private func enter(countsAsActivity: Bool) async throws(SessionError) {
+        enum Arrival { case admitted, refused, queued }
+        let arrival = state.withLock { state -> Arrival in
+            guard state.admitsCalls else { return .refused }
+            guard !state.busy else { return .queued }
+            state.busy = true
+            if countsAsActivity { state.lastActivity = .now }
+            return .admitted
+        }
+        switch arrival {
+        case .admitted:
+            return
+        case .refused:
+            throw .closed(id)
+        case .queued:
+            await acquire()
+            let admitted = state.withLock { state in
+                if state.admitsCalls, countsAsActivity { state.lastActivity = .now }
+                return state.admitsCalls
+            }
+            guard admitted else {
+                release()
+                throw .closed(id)
+            }
         }
     }
 
+    /// Waits for the environment to be free and takes it.
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let free = state.withLock { state in
+                guard state.busy else {
+                    state.busy = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if free { continuation.resume() }
+        }
+    }
+
+    /// Hands the environment to the next waiter, or frees it.
     private func release() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.busy = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 
     static func seconds(_ d: Duration) -> String {
@@ -137,48 +196,64 @@ actor Session {
         return String(Double(s) + Double(atto) / 1e18)
     }
 
-    func touch() { lastActivity = .now }
+    func touch() { state.withLock { $0.lastActivity = .now } }
 
     /// Binds `connection` as this session's attached socket.
     func attach(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) throws(SessionError) {
-        guard !isClosed else { throw .unknownSession(id) }
-        if case .webSocket = owner { throw .ownedByAnotherSocket(id) }
-        guard attached == nil else { throw .alreadyAttached(id) }
-        attached = connection
-        endHandlers[connection] = endHandler
-        lastActivity = .now
+        try state.withLock { (state) throws(SessionError) in
+            guard !state.isClosed else { throw .unknownSession(id) }
+            if case .webSocket = owner { throw .ownedByAnotherSocket(id) }
+            guard state.attached == nil else { throw .alreadyAttached(id) }
+            state.attached = connection
+            state.endHandlers[connection] = endHandler
+            state.lastActivity = .now
+        }
     }
 
     /// Unbinds `connection`; returns `true` when a close was requested meanwhile, so the
     /// session must now be destroyed.
     func detach(_ connection: ConnectionID) -> Bool {
-        guard attached == connection else { return false }
-        attached = nil
-        endHandlers[connection] = nil
-        lastActivity = .now
-        return closeRequested
+        state.withLock { state in
+            guard state.attached == connection else { return false }
+            state.attached = nil
+            state.endHandlers[connection] = nil
+            state.lastActivity = .now
+            return state.closeRequested
+        }
     }
 
     /// Registers the owning socket so that ending the session closes it.
     func bindOwnerSocket(_ connection: ConnectionID, endHandler: @escaping SessionEndHandler) {
-        endHandlers[connection] = endHandler
+        state.withLock { $0.endHandlers[connection] = endHandler }
     }
 
-    func requestClose() { closeRequested = true }
+    /// Asks the attached socket's session to end when that socket detaches; returns
+    /// `false` (and asks nothing) when no socket is attached, so the caller may end it now.
+    func requestCloseIfAttached() -> Bool {
+        state.withLock { state in
+            guard state.attached != nil else { return false }
+            state.closeRequested = true
+            return true
+        }
+    }
 
     /// Ends the session: no call is admitted any more, the environment is closed once
     /// (after the call in progress, and after a call stranded by the deadline), and every
     /// socket bound to the session is told to close, with `reason` first when given.
     func shutdown(reason: SessionError?) async {
-        guard !isClosed else { return }
-        isClosed = true
-        let endHandlers = self.endHandlers
-        self.endHandlers = [:]
-        for endHandler in endHandlers.values { await endHandler(reason) }
+        let endHandlers = state.withLock { state -> [SessionEndHandler]? in
+            guard !state.isClosed else { return nil }
+            state.isClosed = true
+            defer { state.endHandlers = [:] }
+            return Array(state.endHandlers.values)
+        }
+        guard let endHandlers else { return }
+        for endHandler in endHandlers { await endHandler(reason) }
+        // Calls queued before the close get their turn and are refused; later ones are
+        // refused on arrival. The gate is never released: the session is over.
         await acquire()
-        for waiter in waiters { waiter.resume() }
-        waiters = []
-        let environments = [environment] + otherEnvironments
+        let strandedCall = state.withLock { $0.strandedCall }
+        let environments = self.environments
         if let strandedCall {
             // Close only once the timed-out call has returned, never concurrently with it.
             Task {

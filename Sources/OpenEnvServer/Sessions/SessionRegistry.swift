@@ -179,8 +179,8 @@ actor SessionRegistry {
     private func reapIdle(olderThan timeout: Duration) async {
         let now = ContinuousClock.now
         for (id, session) in sessions where session.owner == .http {
-            guard await session.attached == nil else { continue }
-            if now - (await session.lastActivity) > timeout {
+            guard session.attached == nil else { continue }
+            if now - session.lastActivity > timeout {
                 logger.info("reaping idle session", metadata: ["session_id": "\(id)"])
                 await destroy(id, cause: .reaped)
             }

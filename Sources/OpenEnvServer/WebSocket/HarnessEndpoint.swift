@@ -36,7 +36,7 @@ final class HarnessEndpoint: WebSocketEndpoint, @unchecked Sendable {
             }
             return false
         }
-        await session.bindOwnerSocket(connection) { reason in
+        session.bindOwnerSocket(connection) { reason in
             if let reason { socket.send(text: Self.terminalError(reason.description)) }
             socket.close()
         }

@@ -29,7 +29,7 @@ final class JSONRPCEndpoint: WebSocketEndpoint, @unchecked Sendable {
         do {
             let session = try await registry.create(owner: .webSocket(connection), principal: principal)
             let writer = self.writer
-            await session.bindOwnerSocket(connection) { reason in
+            session.bindOwnerSocket(connection) { reason in
                 if let reason { socket.send(text: writer.bytes(JSONRPCDispatcher.error(.null, -32000, reason.description))) }
                 socket.close()
             }

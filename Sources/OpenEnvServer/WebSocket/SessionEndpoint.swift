@@ -32,12 +32,12 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         do {
             if let requestedSession {
                 let session = try await registry.lookup(requestedSession, as: principal)
-                try await session.attach(connection, endHandler: endHandler)
+                try session.attach(connection, endHandler: endHandler)
                 self.session = session
                 attached = true
             } else {
                 let session = try await registry.create(owner: .webSocket(connection), principal: principal)
-                await session.bindOwnerSocket(connection, endHandler: endHandler)
+                session.bindOwnerSocket(connection, endHandler: endHandler)
                 self.session = session
             }
             return true
@@ -76,7 +76,7 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private func finish(cause: SessionCloseCause) async {
         guard !finished, let session else { return }
         finished = true
-        let closeRequested = attached ? await session.detach(connection) : false
+        let closeRequested = attached ? session.detach(connection) : false
         if !attached || closeRequested { await registry.destroy(session.id, cause: cause) }
     }
 }

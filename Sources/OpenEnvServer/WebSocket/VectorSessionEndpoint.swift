@@ -84,7 +84,7 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         do {
             let session = try await registry.create(owner: .webSocket(connection), principal: principal, environments: count)
             self.session = session
-            await session.bindOwnerSocket(connection) { reason in
+            session.bindOwnerSocket(connection) { reason in
                 if let reason { socket.send(text: WireFrames.error(reason)) }
                 socket.close()
             }
@@ -210,7 +210,6 @@ final class VectorSessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
             var decoded = DecodedActions()
             for index in range {
                 await part.call(index) { frame, episodes in
-                    // `environments[index]` in place: a copy of an AnyEnvironment retains each of its closures.
                     if let seed = episodes.autoresetSeed(index) {
                         episodes.pendingReset[index] = try await frame.appendAutoreset(environments[index], seed: seed)
                         return
