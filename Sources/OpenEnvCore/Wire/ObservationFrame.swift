@@ -34,7 +34,9 @@ package enum ObservationFrame {
         let mark = out.count
         out.append(contentsOf: #"{"metadata":"#.utf8)
         writer.write(.object(result.metadata), into: &out)
-        guard JSONFieldsEncoder.appendMembers(of: result.observation, skipping: "metadata", to: &out) else {
+        guard JSONMembers.append(result.observation, to: &out)
+            || JSONFieldsEncoder.appendMembers(of: result.observation, skipping: "metadata", to: &out)
+        else {
             out.removeSubrange(mark...)
             return false
         }

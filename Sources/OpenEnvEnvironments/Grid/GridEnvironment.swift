@@ -121,3 +121,20 @@ extension GridEnvironment {
     /// `grid`, as `openenv serve grid` serves it.
     public static let entry = EnvironmentEntry(name: "grid", kind: .typed, factory: EnvironmentFactory { GridEnvironment() })
 }
+
+extension GridEnvironment.Observation: JSONMembersWritable {
+    private enum Key {
+        static let row = JSONKey("row"), col = JSONKey("col"), goalRow = JSONKey("goal_row"), goalCol = JSONKey("goal_col")
+        static let size = JSONKey("size"), hitWall = JSONKey("hit_wall")
+    }
+
+    /// The members as the `Codable` conformance writes them (the step fast path's writer).
+    package func writeMembers(to members: inout JSONMembers) {
+        members.write(Key.row, row)
+        members.write(Key.col, col)
+        members.write(Key.goalRow, goalRow)
+        members.write(Key.goalCol, goalCol)
+        members.write(Key.size, size)
+        members.write(Key.hitWall, hitWall)
+    }
+}

@@ -279,3 +279,19 @@ extension OpenSpielEnvironment {
             return EnvironmentFactory { try OpenSpielEnvironment(configuration: configuration) }
         })
 }
+
+extension OpenSpielEnvironment.Observation: JSONMembersWritable {
+    private enum Key {
+        static let infoState = JSONKey("info_state"), legalActions = JSONKey("legal_actions"), gamePhase = JSONKey("game_phase")
+        static let currentPlayerId = JSONKey("current_player_id"), opponentLastAction = JSONKey("opponent_last_action")
+    }
+
+    /// The members as the `Codable` conformance writes them (the step fast path's writer).
+    package func writeMembers(to members: inout JSONMembers) {
+        members.write(Key.infoState, infoState)
+        members.write(Key.legalActions, legalActions)
+        members.write(Key.gamePhase, gamePhase)
+        members.write(Key.currentPlayerId, currentPlayerId)
+        members.write(Key.opponentLastAction, opponentLastAction)
+    }
+}
