@@ -301,4 +301,51 @@ import Testing
         }
         #expect(steps > 30)
     }
+
+    /// Actions that read their own common forms (``JSONBytesReadable``) against their
+    /// `Decodable` conformance: whatever the reader accepts, ``JSONValueDecoder`` decodes to
+    /// the same action; the forms clients send (compact, or with Python's spaces) are accepted.
+    @Test func selfReadActionsAgreeWithTheirDecodableConformance() throws {
+        func read<A: JSONBytesReadable>(_ type: A.Type, _ text: String) -> A? {
+            Array(text.utf8).withUnsafeBufferPointer { A.read($0) }
+        }
+        func decoded<A: Decodable>(_ type: A.Type, _ text: String) -> A? {
+            guard let value = try? JSONParser.parse(Array(text.utf8)) else { return nil }
+            return try? JSONValueDecoder().decode(A.self, from: value)
+        }
+        let moves = GridEnvironment.Move.allCases.map(\.rawValue)
+        let gridAccepted = moves.flatMap { [#"{"action":"\#($0)"}"#, #"{"action": "\#($0)"}"#, " {\n\t\"action\" :\"\($0)\" } "] }
+        let gridOther = [
+            #"{"action":"up"}"#, #"{"action":"U\u0050"}"#, #"{"action":"UP","metadata":{}}"#, #"{"metadata":{},"action":"UP"}"#,
+            #"{"action":"UP",}"#, #"{"action":"UP"}x"#, #"{"action":"UP","action":"DOWN"}"#, #"{"action":1}"#, #"{"action":null}"#,
+            #"{"action":"UP"#, #"{"action""#, #"{"actions":"UP"}"#, #"{"actio":"UP"}"#, "", "{}", "[]", #""UP""#, #"{"action":"UP\"}"#,
+        ]
+        for text in gridAccepted {
+            let mine = try #require(read(GridEnvironment.Action.self, text), "\(text)")
+            #expect(mine.action == decoded(GridEnvironment.Action.self, text)?.action, "\(text)")
+        }
+        for text in gridOther {
+            if let mine = read(GridEnvironment.Action.self, text) {
+                #expect(mine.action == decoded(GridEnvironment.Action.self, text)?.action, "\(text)")
+            }
+        }
+        let ids = [0, 1, 7, 42, -3, 123_456_789_012_345_678]
+        let spielAccepted = ids.flatMap { [#"{"action_id":\#($0)}"#, #"{"action_id": \#($0)}"#] }
+        let spielOther = [
+            #"{"action_id":1.0}"#, #"{"action_id":1e0}"#, #"{"action_id":01}"#, #"{"action_id":-0}"#, #"{"action_id":"1"}"#,
+            #"{"action_id":true}"#, #"{"action_id":null}"#, #"{"action_id":1234567890123456789012}"#, #"{"action_id":-}"#,
+            #"{"action_id":1,"game_name":"catch"}"#, #"{"game_name":"catch","action_id":1}"#, #"{"action_id":1,"metadata":{}}"#,
+            #"{"action_id":1 2}"#, #"{"action_id":[1]}"#, #"{"action_id":1}}"#,
+        ]
+        for text in spielAccepted {
+            let mine = try #require(read(OpenSpielEnvironment.Action.self, text), "\(text)")
+            let oracle = try #require(decoded(OpenSpielEnvironment.Action.self, text), "\(text)")
+            #expect(mine.actionId == oracle.actionId && oracle.gameName == nil && oracle.gameParams == nil, "\(text)")
+        }
+        for text in spielOther {
+            if let mine = read(OpenSpielEnvironment.Action.self, text) {
+                #expect(mine.actionId == decoded(OpenSpielEnvironment.Action.self, text)?.actionId, "\(text)")
+            }
+        }
+    }
 }

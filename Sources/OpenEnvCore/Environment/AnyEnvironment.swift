@@ -106,8 +106,9 @@ public final class AnyEnvironment: Sendable {
             }
         }
         if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
+            let decodeAction = JSONBytesDecoder.actionDecoder(E.Action.self)
             fastStep = FastStep(
-                decode: { bytes in JSONBytesDecoder.decodeAction(E.Action.self, from: bytes).map { FastStep.PreparedAction(action: $0) } },
+                decode: { bytes in decodeAction(bytes).map { FastStep.PreparedAction(action: $0) } },
                 step: { prepared, out in
                     try append(try await env.step(prepared.action as! E.Action), to: &out)
                 },

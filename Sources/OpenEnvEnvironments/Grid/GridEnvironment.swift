@@ -138,3 +138,14 @@ extension GridEnvironment.Observation: JSONMembersWritable {
         members.write(Key.hitWall, hitWall)
     }
 }
+
+extension GridEnvironment.Action: JSONBytesReadable {
+    /// `{"action": "UP"}` and the like (the step fast path's reader); anything else declines.
+    package static func read(_ object: UnsafeBufferPointer<UInt8>) -> Self? {
+        var reader = JSONFlatReader(object)
+        guard reader.begin(), reader.key("action"), let text = reader.string(), reader.end(),
+            let move = GridEnvironment.Move(rawValue: String(decoding: text, as: UTF8.self))
+        else { return nil }
+        return Self(move)
+    }
+}

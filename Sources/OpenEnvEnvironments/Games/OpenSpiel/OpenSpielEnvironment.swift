@@ -295,3 +295,12 @@ extension OpenSpielEnvironment.Observation: JSONMembersWritable {
         members.write(Key.opponentLastAction, opponentLastAction)
     }
 }
+
+extension OpenSpielEnvironment.Action: JSONBytesReadable {
+    /// `{"action_id": 2}` (the step fast path's reader); anything else declines.
+    package static func read(_ object: UnsafeBufferPointer<UInt8>) -> Self? {
+        var reader = JSONFlatReader(object)
+        guard reader.begin(), reader.key("action_id"), let id = reader.integer(), reader.end() else { return nil }
+        return Self(actionId: id)
+    }
+}
