@@ -125,7 +125,7 @@ private struct Listener: Service {
         let metrics = configuration.metrics
         let gate = Optional(AccessGate(configuration: configuration, metrics: metrics, logger: server.logger)).flatMap { $0.isActive ? $0 : nil }
         let registry = SessionRegistry(factory: server.factory, configuration: configuration, logger: server.logger, stepPool: stepPool)
-        let dispatcher = JSONRPCDispatcher(registry: registry, factory: server.factory)
+        let dispatcher = JSONRPCDispatcher(registry: registry)
         let router = server.makeRouter(registry: registry, dispatcher: dispatcher)
         let connections = ConnectionRegistry()
         let group = MultiThreadedEventLoopGroup.singleton

@@ -12,17 +12,19 @@ package protocol JSONMembersWritable: Encodable {
     func writeMembers(to members: inout JSONMembers)
 }
 
-/// A member's key as written, `,"wire_name":`, escaped once when it is made (keep one per
-/// member in a `static let`).
-package struct JSONKey: Sendable {
-    fileprivate let prefix: [UInt8]
+/// A member's key as written, `,"wire_name":`, escaped once when it is made. Keep one per
+/// member in a `static let`: its bytes are never freed, so writing it retains nothing.
+package struct JSONKey: @unchecked Sendable {  // immutable bytes, never freed
+    fileprivate let prefix: UnsafeBufferPointer<UInt8>
 
     /// `wireName` as it goes on the wire (snake_case, as the conformance writes it).
     package init(_ wireName: String) {
-        var prefix: [UInt8] = [UInt8(ascii: ",")]
-        JSONWriter(style: .compact).writeString(wireName, into: &prefix)
-        prefix.append(UInt8(ascii: ":"))
-        self.prefix = prefix
+        var bytes: [UInt8] = [UInt8(ascii: ",")]
+        JSONWriter(style: .compact).writeString(wireName, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        let prefix = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+        _ = prefix.initialize(from: bytes)
+        self.prefix = UnsafeBufferPointer(prefix)
     }
 }
 

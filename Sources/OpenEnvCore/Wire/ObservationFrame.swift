@@ -33,7 +33,7 @@ package enum ObservationFrame {
     package static func appendObservation<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) -> Bool {
         let mark = out.count
         out.append(contentsOf: #"{"metadata":"#.utf8)
-        writer.write(.object(result.metadata), into: &out)
+        appendMetadata(result.metadata, to: &out)
         guard JSONMembers.append(result.observation, to: &out)
             || JSONFieldsEncoder.appendMembers(of: result.observation, skipping: "metadata", to: &out)
         else {
@@ -51,7 +51,21 @@ package enum ObservationFrame {
 
     /// Appends a reward as the `/ws` frames carry it (`null` when there is none).
     package static func appendReward(_ reward: Reward?, to out: inout [UInt8]) {
-        writer.write(reward?.jsonValue ?? .null, into: &out)
+        switch reward {
+        case .int(let i)?: writer.writeInteger(i, into: &out)
+        case .double(let d)? where d.isFinite: writer.writeDouble(d, into: &out)
+        case .bool(let b)?: out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .double?, nil: out.append(contentsOf: "null".utf8)  // non-finite: as Reward.jsonValue
+        }
+    }
+
+    /// Appends a metadata object (`{}` without the tree writer when empty, as most are).
+    private static func appendMetadata(_ metadata: JSONObject, to out: inout [UInt8]) {
+        if metadata.isEmpty {
+            out.append(contentsOf: "{}".utf8)
+        } else {
+            writer.write(.object(metadata), into: &out)
+        }
     }
 
     /// `,"reward":…,"done":…[,"metadata":{…}]}}`: the rest of an `observation` frame.

@@ -144,7 +144,7 @@ extension GridEnvironment.Action: JSONBytesReadable {
     package static func read(_ object: UnsafeBufferPointer<UInt8>) -> Self? {
         var reader = JSONFlatReader(object)
         guard reader.begin(), reader.key("action"), let text = reader.string(), reader.end(),
-            let move = GridEnvironment.Move(rawValue: String(decoding: text, as: UTF8.self))
+            let move = GridEnvironment.Move.allCases.first(where: { $0.rawValue.utf8.elementsEqual(text) })
         else { return nil }
         return Self(move)
     }

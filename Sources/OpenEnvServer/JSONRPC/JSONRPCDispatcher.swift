@@ -20,7 +20,9 @@ struct JSONRPCDispatcher: Sendable {
     }
 
     let registry: SessionRegistry
-    let factory: EnvironmentFactory
+    /// The registry's (a computed property: the dispatcher is copied into every socket's
+    /// message handler, and one reference copies for one retain).
+    var factory: EnvironmentFactory { registry.factory }
 
     static func error(_ id: JSONValue, _ code: Int, _ message: String, data: JSONValue = .null) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(message), "data": data]]

@@ -174,6 +174,14 @@ enum CallOperation: String, Sendable, CaseIterable {
     case toolCall = "tool_call"
 
     var totalName: String { "openenv_\(rawValue)s_total" }
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .reset: 0
+        case .step: 1
+        case .toolCall: 2
+        }
+    }
     var durationName: String { "openenv_\(rawValue)_duration_seconds" }
 }
 
@@ -189,35 +197,45 @@ enum CallOutcome: String, Sendable, CaseIterable {
     case deadline
     /// The session refused the call (closed, unknown, owned by another socket).
     case refused
+
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .ok: 0
+        case .invalid: 1
+        case .error: 2
+        case .deadline: 3
+        case .refused: 4
+        }
+    }
 }
 
 /// `openenv_resets_total`, `openenv_steps_total`, `openenv_tool_calls_total` by outcome and
 /// their duration histograms, for one environment.
 struct CallMetrics: Sendable {
-    private let counters: [CallOperation: [CallOutcome: CoreMetrics.Counter]]
-    private let durations: [CallOperation: CoreMetrics.Timer]
+    /// By operation, then outcome, in `allCases` order (indexes, not hashes, on every call).
+    private let counters: [[CoreMetrics.Counter]]
+    private let durations: [CoreMetrics.Timer]
 
     init(environment: String, factory: PrometheusMetricsFactory) {
-        var counters: [CallOperation: [CallOutcome: CoreMetrics.Counter]] = [:]
-        var durations: [CallOperation: CoreMetrics.Timer] = [:]
-        for operation in CallOperation.allCases {
-            var byOutcome: [CallOutcome: CoreMetrics.Counter] = [:]
-            for outcome in CallOutcome.allCases {
-                byOutcome[outcome] = CoreMetrics.Counter(
+        precondition(CallOperation.allCases.map(\.index) == Array(CallOperation.allCases.indices), "CallOperation.index is its position")
+        precondition(CallOutcome.allCases.map(\.index) == Array(CallOutcome.allCases.indices), "CallOutcome.index is its position")
+        counters = CallOperation.allCases.map { operation in
+            CallOutcome.allCases.map { outcome in
+                CoreMetrics.Counter(
                     label: operation.totalName, dimensions: [("environment", environment), ("outcome", outcome.rawValue)], factory: factory)
             }
-            counters[operation] = byOutcome
-            durations[operation] = CoreMetrics.Timer(label: operation.durationName, dimensions: [("environment", environment)], factory: factory)
         }
-        self.counters = counters
-        self.durations = durations
+        durations = CallOperation.allCases.map {
+            CoreMetrics.Timer(label: $0.durationName, dimensions: [("environment", environment)], factory: factory)
+        }
     }
 
     /// Counts `count` calls of `operation` with `outcome` (more than one for a vector
     /// session's message) and records `duration` once.
     func record(_ operation: CallOperation, _ outcome: CallOutcome, duration: Duration, count: Int = 1) {
-        counters[operation]?[outcome]?.increment(by: count)
+        counters[operation.index][outcome.index].increment(by: count)
         let (seconds, attoseconds) = duration.components
-        durations[operation]?.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        durations[operation.index].recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -13,6 +13,8 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let connection = ConnectionID.next()
     private let principal: AccessPrincipal?
     private var session: Session?
+    /// The protocol of the bound session, made once it is bound.
+    private var handler: SessionMessageHandler?
     private var attached = false
     private var finished = false
 
@@ -34,11 +36,13 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
                 let session = try await registry.lookup(requestedSession, as: principal)
                 try session.attach(connection, endHandler: endHandler)
                 self.session = session
+                handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
                 attached = true
             } else {
                 let session = try await registry.create(owner: .webSocket(connection), principal: principal)
                 session.bindOwnerSocket(connection, endHandler: endHandler)
                 self.session = session
+                handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
             }
             return true
         } catch {
@@ -48,8 +52,7 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     }
 
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool {
-        guard let session, !finished else { return false }
-        let handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
+        guard let handler, !finished else { return false }
         let reply: SessionMessageHandler.Reply
         switch message {
         case .binary:
