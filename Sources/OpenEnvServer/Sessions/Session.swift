@@ -113,7 +113,8 @@ final class Session: Sendable {
         try await enter(countsAsActivity: countsAsActivity)
         defer { release() }
         guard let stepTimeout else {
-            return try await withTaskExecutorPreference(executor) { try await body(subject) }  // nil: stay
+            guard let executor else { return try await body(subject) }  // on the caller's executor
+            return try await withTaskExecutorPreference(executor) { try await body(subject) }
         }
         let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(subject) }
         do {
