@@ -124,7 +124,10 @@ public final class AnyEnvironment: Sendable {
 /// straight into the reply (``ObservationFrame``). The results are those of ``AnyEnvironment/step``
 /// followed by the tree frame writer, byte for byte; whatever the fast path declines (it
 /// never reports errors) takes ``AnyEnvironment/step``, which reports them.
-package struct FastStep: Sendable {
+///
+/// A class, for the reason ``AnyEnvironment`` is one: every step reads it out of its
+/// environment.
+package final class FastStep: Sendable {
     /// An action decoded by ``decode``, for ``step``.
     package struct PreparedAction: Sendable {
         let action: any Sendable
@@ -149,6 +152,16 @@ package struct FastStep: Sendable {
     /// object to `out`, as ``step`` does; `nil` when the reset observation type cannot take
     /// the fast path. Throws what ``AnyEnvironment/reset`` throws, with `out` unchanged.
     package let reset: (@Sendable (Int?, inout [UInt8]) async throws -> Outcome)?
+
+    init(
+        decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> PreparedAction?,
+        step: @escaping @Sendable (PreparedAction, inout [UInt8]) async throws -> Outcome,
+        reset: (@Sendable (Int?, inout [UInt8]) async throws -> Outcome)?
+    ) {
+        self.decode = decode
+        self.step = step
+        self.reset = reset
+    }
 
     /// The `/ws` `observation` frame of a step of `action`.
     package func frame(_ action: PreparedAction) async throws -> [UInt8] {
