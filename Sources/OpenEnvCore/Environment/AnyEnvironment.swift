@@ -92,25 +92,29 @@ public final class AnyEnvironment: Sendable {
         }
         tasks = env as? any TaskProviding
         harness = env as? any HarnessProviding
-        @Sendable func append<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) throws -> FastStep.Outcome {
+        @Sendable func append<O: Encodable>(
+            _ result: StepResult<O>, _ members: (@Sendable (O, inout [UInt8]) -> Void)?, to out: inout [UInt8]
+        ) throws -> FastStep.Outcome {
             if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-            if !ObservationFrame.appendObservation(result, to: &out) {
+            if !ObservationFrame.appendObservation(result, members: members, to: &out) {
                 ObservationFrame.appendObservation(try wire(result), to: &out)
             }
             return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
         }
         var fastReset: (@Sendable (Int?, inout [UInt8]) async throws -> FastStep.Outcome)?
         if ObservationFrame.canEncode(E.ResetObservation.self) {
+            let members = JSONMembers.writer(for: E.ResetObservation.self)
             fastReset = { seed, out in
-                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), to: &out)
+                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), members, to: &out)
             }
         }
         if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
             let decodeAction = JSONBytesDecoder.actionDecoder(E.Action.self)
+            let observationMembers = JSONMembers.writer(for: E.Observation.self)
             fastStep = FastStep(
                 decode: { bytes in decodeAction(bytes).map { FastStep.PreparedAction(action: $0) } },
                 step: { prepared, out in
-                    try append(try await env.step(prepared.action as! E.Action), to: &out)
+                    try append(try await env.step(prepared.action as! E.Action), observationMembers, to: &out)
                 },
                 reset: fastReset)
         } else {

@@ -108,17 +108,19 @@ package struct JSONMembers {
 }
 
 extension JSONMembers {
-    /// Appends the members of `value` to `out` when its type writes its own; `false` (and
-    /// `out` unchanged) otherwise.
-    static func append<T: Encodable>(_ value: T, to out: inout [UInt8]) -> Bool {
-        guard let type = T.self as? any JSONMembersWritable.Type else { return false }
-        func write<W: JSONMembersWritable>(_: W.Type) {
-            var members = JSONMembers(appendingTo: [])
-            swap(&members.out, &out)  // keep the buffer uniquely referenced while it grows
-            unsafeBitCast(value, to: W.self).writeMembers(to: &members)
-            swap(&members.out, &out)
+    /// How values of `T` append their members to a buffer, when `T` writes its own
+    /// (``JSONMembersWritable``); `nil` otherwise. Resolve it once per type: the conformance
+    /// lookup is what it saves on every value.
+    package static func writer<T: Encodable>(for type: T.Type) -> (@Sendable (T, inout [UInt8]) -> Void)? {
+        guard let writable = T.self as? any JSONMembersWritable.Type else { return nil }
+        func writer<W: JSONMembersWritable>(_: W.Type) -> @Sendable (T, inout [UInt8]) -> Void {
+            { value, out in
+                var members = JSONMembers(appendingTo: [])
+                swap(&members.out, &out)  // keep the buffer uniquely referenced while it grows
+                unsafeBitCast(value, to: W.self).writeMembers(to: &members)  // W is T
+                swap(&members.out, &out)
+            }
         }
-        write(type)
-        return true
+        return writer(writable)
     }
 }

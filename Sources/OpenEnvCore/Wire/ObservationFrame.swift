@@ -31,12 +31,20 @@ package enum ObservationFrame {
     /// ``WireObservation/observation`` holds for it — and answers `true`; or answers `false`
     /// with `out` unchanged when ``bytes(_:)`` would answer `nil`.
     package static func appendObservation<O: Encodable>(_ result: StepResult<O>, to out: inout [UInt8]) -> Bool {
+        appendObservation(result, members: JSONMembers.writer(for: O.self), to: &out)
+    }
+
+    /// ``appendObservation(_:to:)`` with `O`'s own member writer resolved by the caller
+    /// (``JSONMembers/writer(for:)``), once per type instead of once per value.
+    package static func appendObservation<O: Encodable>(
+        _ result: StepResult<O>, members: (@Sendable (O, inout [UInt8]) -> Void)?, to out: inout [UInt8]
+    ) -> Bool {
         let mark = out.count
         out.append(contentsOf: #"{"metadata":"#.utf8)
         appendMetadata(result.metadata, to: &out)
-        guard JSONMembers.append(result.observation, to: &out)
-            || JSONFieldsEncoder.appendMembers(of: result.observation, skipping: "metadata", to: &out)
-        else {
+        if let members {
+            members(result.observation, &out)
+        } else if !JSONFieldsEncoder.appendMembers(of: result.observation, skipping: "metadata", to: &out) {
             out.removeSubrange(mark...)
             return false
         }
