@@ -21,8 +21,8 @@ public struct EnvironmentSchemas: Sendable, Equatable {
 ///
 /// A class, not a struct: a session's calls, a vector's chunks and every closure that
 /// captures one pass it around, and a copy of a struct of nine closures and existentials
-/// costs a retain and a release of each (a fifth of the retain traffic of a 256-env catch
-/// message, measured with perf; docs/benchmarks.md).
+/// cost a retain and a release of each (with the struct, retain/release were 13 % of a
+/// 256-env catch message's server samples; 7 % after: docs/benchmarks.md).
 public final class AnyEnvironment: Sendable {
     public let reset: @Sendable (JSONObject) async throws -> WireObservation
     public let step: @Sendable (JSONValue) async throws -> WireObservation
