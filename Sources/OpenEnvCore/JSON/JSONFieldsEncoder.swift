@@ -167,25 +167,9 @@ private final class FieldsState {
         // written element by element, as the tree writer writes their `.array`.
         let writer = self.writer
         if T.self == [Double].self { return writer.writeDoubles(unsafeBitCast(value, to: [Double].self), into: &out) }
-        if T.self == [Int].self {
-            return Self.writeArray(unsafeBitCast(value, to: [Int].self), into: &out) { writer.writeInteger($0, into: &$1) }
-        }
-        if T.self == [String].self {
-            return Self.writeArray(unsafeBitCast(value, to: [String].self), into: &out) { writer.writeString($0, into: &$1) }
-        }
+        if T.self == [Int].self { return writer.writeIntegers(unsafeBitCast(value, to: [Int].self), into: &out) }
+        if T.self == [String].self { return writer.writeStrings(unsafeBitCast(value, to: [String].self), into: &out) }
         writer.write(try EncodingBox.convert(value, options: JSONValueEncoder(), codingPath: []), into: &out)
-    }
-
-    /// Takes `out` once for the whole array (not once per element, as a property of a class).
-    private static func writeArray<Element>(
-        _ elements: [Element], into out: inout [UInt8], _ writeElement: (Element, inout [UInt8]) -> Void
-    ) {
-        out.append(UInt8(ascii: "["))
-        for (n, element) in elements.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            writeElement(element, &out)
-        }
-        out.append(UInt8(ascii: "]"))
     }
 }
 

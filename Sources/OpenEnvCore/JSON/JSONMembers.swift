@@ -63,22 +63,12 @@ package struct JSONMembers {
 
     package mutating func write(_ key: JSONKey, _ values: [Int]) {
         out.append(contentsOf: key.prefix)
-        out.append(UInt8(ascii: "["))
-        for (n, value) in values.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            writer.writeInteger(value, into: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        writer.writeIntegers(values, into: &out)
     }
 
     package mutating func write(_ key: JSONKey, _ values: [String]) {
         out.append(contentsOf: key.prefix)
-        out.append(UInt8(ascii: "["))
-        for (n, value) in values.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            writer.writeString(value, into: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        writer.writeStrings(values, into: &out)
     }
 
     /// `null` for `nil`, as the tree encoder writes a `nil` optional.

@@ -61,6 +61,27 @@ public struct JSONWriter: Sendable {
         if style == .python { out.append(UInt8(ascii: " ")) }
     }
 
+    /// Appends `[…]` of `values`, what `write(.array(values.map(JSONValue.int)))` writes,
+    /// without the array of `JSONValue`s.
+    func writeIntegers(_ values: [Int], into out: inout [UInt8]) {
+        writeArray(values, into: &out) { writeInteger($0, into: &$1) }
+    }
+
+    /// Appends `[…]` of `values`, what `write(.array(values.map(JSONValue.string)))` writes,
+    /// without the array of `JSONValue`s.
+    func writeStrings(_ values: [String], into out: inout [UInt8]) {
+        writeArray(values, into: &out) { writeString($0, into: &$1) }
+    }
+
+    private func writeArray<Element>(_ elements: [Element], into out: inout [UInt8], _ writeElement: (Element, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (n, element) in elements.enumerated() {
+            if n > 0 { writeSeparator(into: &out) }
+            writeElement(element, &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     func writeDouble(_ d: Double, into out: inout [UInt8]) {
         guard d.isFinite else {
             out.append(contentsOf: "null".utf8)
