@@ -112,6 +112,22 @@ import Testing
         }
     }
 
+    @Test func arraysOfIntegersAndStringsMatchTheTreeWriter() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 2, 40] {
+            let integers = (0..<count).map { _ in Int.random(in: Int.min...Int.max, using: &generator) >> Int.random(in: 0..<64, using: &generator) }
+            let strings = (0..<count).map { _ in ["", "a", "é\u{1}\"\\", "line\nbreak", "🙂"].randomElement(using: &generator)! }
+            for style in [JSONWriter.Style.compact, .python] {
+                let writer = JSONWriter(style: style)
+                var ints: [UInt8] = Array("[".utf8), texts: [UInt8] = []
+                writer.writeIntegers(integers, into: &ints)
+                writer.writeStrings(strings, into: &texts)
+                #expect(String(decoding: ints, as: UTF8.self) == "[" + writer.string(.array(integers.map(JSONValue.int))))
+                #expect(String(decoding: texts, as: UTF8.self) == writer.string(.array(strings.map(JSONValue.string))))
+            }
+        }
+    }
+
     @Test func nonFiniteNumbersBecomeNull() {
         #expect(JSONValue.array([.double(.nan), .double(.infinity)]).description == "[null,null]")
     }
