@@ -59,12 +59,7 @@ package enum ObservationFrame {
 
     /// Appends a reward as the `/ws` frames carry it (`null` when there is none).
     package static func appendReward(_ reward: Reward?, to out: inout [UInt8]) {
-        switch reward {
-        case .int(let i)?: writer.writeInteger(i, into: &out)
-        case .double(let d)? where d.isFinite: writer.writeDouble(d, into: &out)
-        case .bool(let b)?: out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .double?, nil: out.append(contentsOf: "null".utf8)  // non-finite: as Reward.jsonValue
-        }
+        writer.write(reward?.jsonValue ?? .null, into: &out)
     }
 
     /// Appends a metadata object (`{}` without the tree writer when empty, as most are).

@@ -12,9 +12,9 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
     private let requestedSession: String?
     private let connection = ConnectionID.next()
     private let principal: AccessPrincipal?
-    private var session: Session?
     /// The protocol of the bound session, made once it is bound.
     private var handler: SessionMessageHandler?
+    private var session: Session? { handler?.session }
     private var attached = false
     private var finished = false
 
@@ -35,13 +35,11 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
             if let requestedSession {
                 let session = try await registry.lookup(requestedSession, as: principal)
                 try session.attach(connection, endHandler: endHandler)
-                self.session = session
                 handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
                 attached = true
             } else {
                 let session = try await registry.create(owner: .webSocket(connection), principal: principal)
                 session.bindOwnerSocket(connection, endHandler: endHandler)
-                self.session = session
                 handler = SessionMessageHandler(session: session, dispatcher: dispatcher)
             }
             return true
