@@ -40,6 +40,21 @@ import Testing
         var raw: JSONValue
     }
 
+    /// ``ProbeEnvironment`` as a ``SynchronousEnvironment``: its fast path has ``FastStep/stepNow``.
+    final class SynchronousProbeEnvironment: SynchronousEnvironment {
+        typealias Action = ProbeAction
+        typealias Observation = ProbeObservation
+        typealias State = BasicState
+        static let info = EnvironmentInfo(name: "SyncProbe", envName: "sync_probe", description: "synchronous fast path oracle")
+        var stateNow: BasicState { BasicState() }
+        func resetNow(seed: Int?, episodeID: String?, options: JSONObject) -> StepResult<ProbeObservation> {
+            ProbeEnvironment.result(seed: UInt64(seed ?? 0))
+        }
+        func stepNow(_ action: ProbeAction) -> StepResult<ProbeObservation> {
+            ProbeEnvironment.result(seed: UInt64(bitPattern: Int64(action.seed)))
+        }
+    }
+
     /// An observation type the fast encoder declines (it carries its own `metadata`).
     struct ObservationWithMetadata: Codable, Sendable {
         var value: Int
@@ -151,15 +166,24 @@ import Testing
 
     @Test func fastStepsWriteTheTreePathsBytes() async throws {
         let env = try await EnvironmentFactory { ProbeEnvironment() }.make()
+        let synchronous = try await EnvironmentFactory { SynchronousProbeEnvironment() }.make()
+        #expect(env.fastStep?.stepNow == nil, "an actor's steps suspend: no synchronous path")
         var random = SplitMix64(seed: 21)
         var fastCount = 0
         for n in 0..<2000 {
             let text = Self.actionText(&random, seed: Int(bitPattern: UInt(random.next())) >> (n % 64))
             let data = try JSONParser.parse(text)
             let expected = try await Self.treeFrame(env, data: data)
-            guard let actual = try await Self.fastFrame(env, dataText: text) else { continue }
+            // The synchronous path declines exactly what the asynchronous one declines.
+            let now = try text.withUnsafeBufferPointer { try synchronous.fastStep?.frameNow($0) }
+            guard let actual = try await Self.fastFrame(env, dataText: text) else {
+                #expect(now == nil, "\(String(decoding: text, as: UTF8.self))")
+                continue
+            }
             fastCount += 1
             #expect(actual == expected, "\(String(decoding: text, as: UTF8.self))\n\(String(decoding: actual, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
+            #expect(now == expected, "\(String(decoding: text, as: UTF8.self))")
+            #expect(try await Self.treeFrame(synchronous, data: data) == expected)
         }
         // Compact ASCII actions (most of them) must take the fast path, or this tests nothing.
         #expect(fastCount > 1000)
@@ -270,6 +294,9 @@ import Testing
         #expect(GridEnvironment.Observation.self is any JSONMembersWritable.Type)
         #expect(OpenSpielEnvironment.Observation.self is any JSONMembersWritable.Type)
         let fast = try await factory.make(), tree = try await factory.make()
+        // A third instance stepped synchronously (grid and the games are SynchronousEnvironments).
+        let now = try await factory.make()
+        #expect(now.fastStep?.stepNow != nil)
         let fastReset = try #require(fast.fastStep?.reset)
         let writer = JSONWriter(style: .compact)
         var random = SplitMix64(seed: 11)
@@ -279,6 +306,7 @@ import Testing
             var resetBytes: [UInt8] = []
             _ = try await fastReset(seed, &resetBytes)
             var observation = try await tree.reset(["seed": .int(seed)]).observation
+            _ = try await now.reset(["seed": .int(seed)])
             #expect(String(decoding: resetBytes, as: UTF8.self) == String(decoding: writer.bytes(.object(observation)), as: UTF8.self), "\(game) reset \(seed)")
             for _ in 0..<60 {
                 let action: JSONValue
@@ -291,6 +319,10 @@ import Testing
                 let fastFrame = try #require(try await Self.fastFrame(fast, dataText: writer.bytes(action)))
                 let treeFrame = try await Self.treeFrame(tree, data: action)
                 #expect(String(decoding: fastFrame, as: UTF8.self) == String(decoding: treeFrame, as: UTF8.self), "\(game)")
+                if let synchronous = now.fastStep, synchronous.stepNow != nil {
+                    let nowFrame = try writer.bytes(action).withUnsafeBufferPointer { try synchronous.frameNow($0) }
+                    #expect(nowFrame.map { String(decoding: $0, as: UTF8.self) } == String(decoding: treeFrame, as: UTF8.self), "\(game)")
+                }
                 steps += 1
                 guard case .object(let frame) = try JSONParser.parse(treeFrame), case .object(let data)? = frame["data"],
                     case .object(let next)? = data["observation"]

@@ -93,8 +93,12 @@ import Testing
         }
     }
 
-    @Test func aStepThatComputesForLongDelaysOnlyItsOwnSession() async throws {
-        try await withServer(EnvironmentFactory { BurnerEnvironment() }) { server in
+    /// The actor burner, and the same steps written synchronously (``SynchronousEnvironment``),
+    /// which must not be stepped inline on the event loop when their policy is the pool.
+    @Test(arguments: ["actor", "synchronous"])
+    func aStepThatComputesForLongDelaysOnlyItsOwnSession(kind: String) async throws {
+        let factory = kind == "actor" ? EnvironmentFactory { BurnerEnvironment() } : EnvironmentFactory { SynchronousBurnerEnvironment<OnThreadPool>() }
+        try await withServer(factory) { server in
             let burner = try RawWebSocket(port: server.port)
             let burn: JSONValue = ["type": "step", "data": ["burn_milliseconds": 200]]
             let (latencies, _) = try await Self.measureOtherSessionWhile(server: server, step: ["type": "step", "data": ["burn_milliseconds": 0]]) {
@@ -107,7 +111,13 @@ import Testing
     }
 
     @Test func theExecutionPolicyDecidesWhereCallsRun() async throws {
-        for (factory, expected) in [(EnvironmentFactory { BurnerEnvironment() }, false), (EnvironmentFactory { InlineBurnerEnvironment() }, true)] {
+        let factories = [
+            (EnvironmentFactory { BurnerEnvironment() }, false), (EnvironmentFactory { InlineBurnerEnvironment() }, true),
+            // Synchronous environments are stepped inline only where their policy puts calls.
+            (EnvironmentFactory { SynchronousBurnerEnvironment<OnThreadPool>() }, false),
+            (EnvironmentFactory { SynchronousBurnerEnvironment<OnEventLoop>() }, true),
+        ]
+        for (factory, expected) in factories {
             try await withServer(factory) { server in
                 try await server.socket { ws in
                     let reset = try await ws.roundTrip(["type": "reset", "data": [:]])

@@ -38,16 +38,8 @@ public final class AnyEnvironment: Sendable {
     package let fastStep: FastStep?
 
     init<E: Environment>(_ env: E) {
-        let encoder = JSONValueEncoder()
-        let rewardRange = E.info.rewardRange
-        @Sendable func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
-            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-            var observation: JSONObject = ["metadata": .object(result.metadata)]
-            if case .object(let fields) = try encoder.encode(result.observation) {
-                for member in fields where member.key != "metadata" { observation[member.key] = member.value }
-            }
-            return WireObservation(observation: observation, reward: result.reward, done: result.done, metadata: result.metadata)
-        }
+        let writer = ObservationWriter(rewardRange: E.info.rewardRange)
+        let encoder = writer.encoder
         reset = { arguments in
             var options = arguments
             var seed: Int?
@@ -72,7 +64,7 @@ public final class AnyEnvironment: Sendable {
                     throw ValidationFailure([ValidationIssue(type: "string_type", loc: ["episode_id"], msg: "Input should be a valid string", input: value)])
                 }
             }
-            return try wire(try await env.reset(seed: seed, episodeID: episodeID, options: options))
+            return try writer.wire(try await env.reset(seed: seed, episodeID: episodeID, options: options))
         }
         step = { actionJSON in
             var actionJSON = actionJSON
@@ -81,7 +73,7 @@ public final class AnyEnvironment: Sendable {
                 actionJSON = .object(object)
             }
             let action = try JSONValueDecoder().decode(E.Action.self, from: actionJSON)
-            return try wire(try await env.step(action))
+            return try writer.wire(try await env.step(action))
         }
         state = { try encoder.encode(await env.state) }
         close = { await env.close() }
@@ -92,34 +84,42 @@ public final class AnyEnvironment: Sendable {
         }
         tasks = env as? any TaskProviding
         harness = env as? any HarnessProviding
-        @Sendable func append<O: Encodable>(
-            _ result: StepResult<O>, _ members: (@Sendable (O, inout [UInt8]) -> Void)?, to out: inout [UInt8]
-        ) throws -> FastStep.Outcome {
-            if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
-            if !ObservationFrame.appendObservation(result, members: members, to: &out) {
-                ObservationFrame.appendObservation(try wire(result), to: &out)
-            }
-            return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
-        }
-        var fastReset: (@Sendable (Int?, inout [UInt8]) async throws -> FastStep.Outcome)?
-        if ObservationFrame.canEncode(E.ResetObservation.self) {
-            let members = JSONMembers.writer(for: E.ResetObservation.self)
-            fastReset = { seed, out in
-                try append(try await env.reset(seed: seed, episodeID: nil, options: [:]), members, to: &out)
-            }
-        }
-        if JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) {
-            let decodeAction = JSONBytesDecoder.actionDecoder(E.Action.self)
-            let observationMembers = JSONMembers.writer(for: E.Observation.self)
-            fastStep = FastStep(
-                decode: { bytes in decodeAction(bytes).map { FastStep.PreparedAction(action: $0) } },
-                step: { prepared, out in
-                    try append(try await env.step(prepared.action as! E.Action), observationMembers, to: &out)
-                },
-                reset: fastReset)
+        if let synchronous = env as? any SynchronousEnvironment {
+            fastStep = FastStep(synchronous, writer: writer)
         } else {
-            fastStep = nil
+            fastStep = FastStep(env, writer: writer)
         }
+    }
+}
+
+/// Turns an environment's results into wire observations, for the tree path (``wire(_:)``)
+/// and the fast path (``append(_:members:to:)``), checking the reward either way.
+struct ObservationWriter: Sendable {
+    let rewardRange: ClosedRange<Double>?
+    let encoder = JSONValueEncoder()
+
+    /// The result as the tree path sends it: the observation's members, `metadata` first.
+    /// - Throws: ``RewardError`` for a reward that must not be sent; encoding errors.
+    func wire<O: Encodable>(_ result: StepResult<O>) throws -> WireObservation {
+        if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+        var observation: JSONObject = ["metadata": .object(result.metadata)]
+        if case .object(let fields) = try encoder.encode(result.observation) {
+            for member in fields where member.key != "metadata" { observation[member.key] = member.value }
+        }
+        return WireObservation(observation: observation, reward: result.reward, done: result.done, metadata: result.metadata)
+    }
+
+    /// Appends the result's observation object to `out` (with `members` when given, else
+    /// through ``wire(_:)``) and answers the rest. Throws what ``wire(_:)`` throws, with
+    /// `out` unchanged.
+    func append<O: Encodable>(
+        _ result: StepResult<O>, members: (@Sendable (O, inout [UInt8]) -> Void)?, to out: inout [UInt8]
+    ) throws -> FastStep.Outcome {
+        if let reward = result.reward { try RewardError.check(reward, range: rewardRange) }
+        if !ObservationFrame.appendObservation(result, members: members, to: &out) {
+            ObservationFrame.appendObservation(try wire(result), to: &out)
+        }
+        return FastStep.Outcome(reward: result.reward, done: result.done, metadata: result.metadata)
     }
 }
 
@@ -156,15 +156,49 @@ package final class FastStep: Sendable {
     /// object to `out`, as ``step`` does; `nil` when the reset observation type cannot take
     /// the fast path. Throws what ``AnyEnvironment/reset`` throws, with `out` unchanged.
     package let reset: (@Sendable (Int?, inout [UInt8]) async throws -> Outcome)?
+    /// ``decode`` and ``step`` in one synchronous call, for a ``SynchronousEnvironment``
+    /// (`nil` for others): `nil` when the bytes do not decode (nothing ran), else as ``step``.
+    package let stepNow: (@Sendable (UnsafeBufferPointer<UInt8>, inout [UInt8]) throws -> Outcome?)?
 
-    init(
-        decode: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> PreparedAction?,
-        step: @escaping @Sendable (PreparedAction, inout [UInt8]) async throws -> Outcome,
-        reset: (@Sendable (Int?, inout [UInt8]) async throws -> Outcome)?
+    /// The fast path of `env`, or `nil` when its action or observation type cannot take it.
+    convenience init?<E: Environment>(_ env: E, writer: ObservationWriter) {
+        self.init(env, writer: writer, stepNow: nil)
+    }
+
+    /// The fast path of a ``SynchronousEnvironment``, with ``stepNow``.
+    convenience init?<E: SynchronousEnvironment>(_ env: E, writer: ObservationWriter) {
+        guard let decodeAction = Self.actionDecoder(E.self) else { return nil }
+        let members = JSONMembers.writer(for: E.Observation.self)
+        self.init(env, writer: writer) { bytes, out in
+            guard let action = decodeAction(bytes) else { return nil }
+            return try writer.append(try env.stepNow(action), members: members, to: &out)
+        }
+    }
+
+    private init?<E: Environment>(
+        _ env: E, writer: ObservationWriter, stepNow: (@Sendable (UnsafeBufferPointer<UInt8>, inout [UInt8]) throws -> Outcome?)?
     ) {
-        self.decode = decode
-        self.step = step
-        self.reset = reset
+        guard let decodeAction = Self.actionDecoder(E.self) else { return nil }
+        let members = JSONMembers.writer(for: E.Observation.self)
+        decode = { bytes in decodeAction(bytes).map { PreparedAction(action: $0) } }
+        step = { prepared, out in
+            try writer.append(try await env.step(prepared.action as! E.Action), members: members, to: &out)
+        }
+        if ObservationFrame.canEncode(E.ResetObservation.self) {
+            let resetMembers = JSONMembers.writer(for: E.ResetObservation.self)
+            reset = { seed, out in
+                try writer.append(try await env.reset(seed: seed, episodeID: nil, options: [:]), members: resetMembers, to: &out)
+            }
+        } else {
+            reset = nil
+        }
+        self.stepNow = stepNow
+    }
+
+    /// The reader of `E`'s actions, when its actions and observations can take the fast path.
+    private static func actionDecoder<E: Environment>(_ type: E.Type) -> (@Sendable (UnsafeBufferPointer<UInt8>) -> E.Action?)? {
+        guard JSONBytesDecoder.canDecode(E.Action.self), ObservationFrame.canEncode(E.Observation.self) else { return nil }
+        return JSONBytesDecoder.actionDecoder(E.Action.self)
     }
 
     /// The `/ws` `observation` frame of a step of `action`.
@@ -172,6 +206,17 @@ package final class FastStep: Sendable {
         var out = ObservationFrame.head
         out.reserveCapacity(256)
         let outcome = try await step(action, &out)
+        ObservationFrame.appendTail(reward: outcome.reward, done: outcome.done, metadata: outcome.metadata, to: &out)
+        return out
+    }
+
+    /// The `/ws` `observation` frame of a step of the action in `bytes`, stepped with
+    /// ``stepNow``; `nil` when the bytes do not decode or the environment is not synchronous.
+    package func frameNow(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [UInt8]? {
+        guard let stepNow else { return nil }
+        var out = ObservationFrame.head
+        out.reserveCapacity(256)
+        guard let outcome = try stepNow(bytes, &out) else { return nil }
         ObservationFrame.appendTail(reward: outcome.reward, done: outcome.done, metadata: outcome.metadata, to: &out)
         return out
     }

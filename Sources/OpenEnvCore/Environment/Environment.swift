@@ -1,8 +1,8 @@
 /// An OpenEnv environment: the Gymnasium-style API a Swift author implements.
 ///
 /// Each session of a server owns one instance, made by the server's factory, and calls it
-/// one request at a time (the session serializes calls from every transport). Being an
-/// actor, an environment may keep any mutable state without locks.
+/// one request at a time (the session serializes calls from every transport). Usually an
+/// actor, which may keep any mutable state without locks:
 ///
 /// ```swift
 /// actor CoinFlip: Environment {
@@ -17,6 +17,9 @@
 ///     func step(_ action: Action) async throws -> StepResult<Observation> { … }
 /// }
 /// ```
+///
+/// An environment whose calls never suspend can skip the actor: see
+/// ``SynchronousEnvironment``.
 ///
 /// Errors thrown from `reset`, `step` or reading `state` reach the client as
 /// `EXECUTION_ERROR` with the error's description; the session stays usable.
@@ -35,7 +38,7 @@
 /// returned, never concurrently with it. Cancellation is cooperative: a call that ignores it
 /// keeps its thread until it returns. On ``ExecutionPolicy/eventLoop`` a call that blocks
 /// its thread also blocks the timer, so the deadline can only act once it returns.
-public protocol Environment: Actor {
+public protocol Environment: AnyObject, Sendable {
     /// What an agent sends to `step`. Decoded from JSON with unknown keys rejected; its
     /// schema (`/schema` `action`) is derived from this type.
     associatedtype Action: Codable & Sendable
@@ -59,7 +62,8 @@ public protocol Environment: Actor {
     func step(_ action: Action) async throws -> StepResult<Observation>
 
     /// The current state, including ``EnvironmentState/episodeID`` and ``EnvironmentState/stepCount``.
-    var state: State { get }
+    /// (`async` so that an actor's isolated property satisfies it; a class's plain one does too.)
+    var state: State { get async }
 
     /// Releases resources. Called exactly once, when the session ends; no other call follows.
     func close() async
@@ -68,6 +72,54 @@ public protocol Environment: Actor {
 extension Environment {
     public func close() async {}
     public static var execution: ExecutionPolicy { .threadPool }
+}
+
+/// An environment whose `reset`, `step` and `state` never suspend: a `final class` with its
+/// mutable state behind a `Mutex`, written with synchronous methods. The `async` ones of
+/// ``Environment`` are derived from them.
+///
+/// What it saves: a call into an actor is a trip through the caller's executor queue and
+/// another back (about 1 µs together, most of what a grid step cost the server beyond its
+/// transport), and a `/ws` step of a synchronous environment on
+/// ``ExecutionPolicy/eventLoop`` is answered in the event loop's read handler, with no task
+/// at all, when nothing else is queued for its session (docs/benchmarks.md). The lock is
+/// uncontended (the session makes one call at a time); it is there because the type must
+/// be `Sendable`.
+///
+/// ```swift
+/// final class Counter: SynchronousEnvironment {
+///     struct Action: Codable, Sendable { var add: Int }
+///     struct Observation: Codable, Sendable { var total: Int }
+///     static let info = EnvironmentInfo(name: "Counter", envName: "counter", description: "Adds.")
+///     typealias State = BasicState  // named, not inferred from `stateNow`
+///     static let execution = ExecutionPolicy.eventLoop
+///     private let current = Mutex(BasicState())
+///     var stateNow: BasicState { current.withLock { $0 } }
+///     func resetNow(seed: Int?, episodeID: String?, options: JSONObject) -> StepResult<Observation> { … }
+///     func stepNow(_ action: Action) -> StepResult<Observation> { … }
+/// }
+/// ```
+///
+/// Tools, tasks and harnesses (``ToolProviding``, ``TaskProviding``, ``HarnessProviding``)
+/// still need an actor. The contracts are those of ``Environment``'s methods; errors thrown
+/// here reach the client the same way.
+public protocol SynchronousEnvironment: Environment {
+    /// ``Environment/reset(seed:episodeID:options:)``, without suspending.
+    func resetNow(seed: Int?, episodeID: String?, options: JSONObject) throws -> StepResult<ResetObservation>
+    /// ``Environment/step(_:)``, without suspending.
+    func stepNow(_ action: Action) throws -> StepResult<Observation>
+    /// ``Environment/state``, without suspending.
+    var stateNow: State { get }
+}
+
+extension SynchronousEnvironment {
+    public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<ResetObservation> {
+        try resetNow(seed: seed, episodeID: episodeID, options: options)
+    }
+
+    public func step(_ action: Action) async throws -> StepResult<Observation> { try stepNow(action) }
+
+    public var state: State { stateNow }
 }
 
 /// Random identifiers in UUID4 text form, used for generated episode and session ids.

@@ -1,4 +1,5 @@
 import OpenEnvCore
+import Synchronization
 
 /// A 5x5 grid world without MCP: walk the agent to the goal.
 ///
@@ -6,7 +7,10 @@ import OpenEnvCore
 /// starts at (0,0) and the goal is (4,4); `seed: N` draws both cells as CPython's
 /// `random.Random(N).sample(range(25), 2)` does. A move into the border is a no-op with
 /// `hit_wall`; reaching the goal pays 1.0 and ends the episode; later steps pay 0.0.
-public actor GridEnvironment: Environment {
+///
+/// A ``SynchronousEnvironment``: its calls never suspend, so the server runs them inline
+/// instead of entering and leaving an actor for each.
+public final class GridEnvironment: SynchronousEnvironment {
     public static let size = 5
 
     public enum Move: String, Codable, Sendable, CaseIterable {
@@ -69,9 +73,11 @@ public actor GridEnvironment: Environment {
     /// Calls never block and return in microseconds: the event loop's fast path.
     public static let execution = ExecutionPolicy.eventLoop
 
-    public private(set) var state: State
+    private let current: Mutex<State>
 
-    public init() { state = Self.layout(seed: nil, episodeID: nil) }
+    public var stateNow: State { current.withLock { $0 } }
+
+    public init() { current = Mutex(Self.layout(seed: nil, episodeID: nil)) }
 
     static func layout(seed: Int?, episodeID: String?) -> State {
         var agent = (0, 0)
@@ -87,33 +93,36 @@ public actor GridEnvironment: Environment {
             goalRow: goal.0, goalCol: goal.1, size: size, seed: seed, reachedGoal: false)
     }
 
-    private func observe(reward: Reward?, hitWall: Bool = false) -> StepResult<Observation> {
+    private static func observe(_ state: State, reward: Reward?, hitWall: Bool = false) -> StepResult<Observation> {
         StepResult(
             Observation(row: state.row, col: state.col, goalRow: state.goalRow, goalCol: state.goalCol, size: state.size, hitWall: hitWall),
             reward: reward, done: state.reachedGoal)
     }
 
-    public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
-        state = Self.layout(seed: seed, episodeID: episodeID)
-        return observe(reward: nil)
+    public func resetNow(seed: Int?, episodeID: String?, options: JSONObject) -> StepResult<Observation> {
+        let state = Self.layout(seed: seed, episodeID: episodeID)
+        current.withLock { $0 = state }
+        return Self.observe(state, reward: nil)
     }
 
-    public func step(_ action: Action) async throws -> StepResult<Observation> {
-        state.stepCount += 1
-        guard !state.reachedGoal else { return observe(reward: 0.0) }
-        let (dr, dc) = action.action.delta
-        let row = state.row + dr
-        let col = state.col + dc
-        guard (0..<state.size).contains(row), (0..<state.size).contains(col) else {
-            return observe(reward: 0.0, hitWall: true)
+    public func stepNow(_ action: Action) -> StepResult<Observation> {
+        current.withLock { state in
+            state.stepCount += 1
+            guard !state.reachedGoal else { return Self.observe(state, reward: 0.0) }
+            let (dr, dc) = action.action.delta
+            let row = state.row + dr
+            let col = state.col + dc
+            guard (0..<state.size).contains(row), (0..<state.size).contains(col) else {
+                return Self.observe(state, reward: 0.0, hitWall: true)
+            }
+            state.row = row
+            state.col = col
+            if row == state.goalRow && col == state.goalCol {
+                state.reachedGoal = true
+                return Self.observe(state, reward: 1.0)
+            }
+            return Self.observe(state, reward: 0.0)
         }
-        state.row = row
-        state.col = col
-        if row == state.goalRow && col == state.goalCol {
-            state.reachedGoal = true
-            return observe(reward: 1.0)
-        }
-        return observe(reward: 0.0)
     }
 }
 

@@ -98,6 +98,24 @@ final class Session: Sendable {
         try await admit(environments[0], countsAsActivity: countsAsActivity, body)
     }
 
+    /// Runs `body` against the environment at once, without suspending, when that is what
+    /// ``run(countsAsActivity:_:)`` would do: the environment is free, the session admits
+    /// calls, calls run on the caller's executor and there is no step deadline. `nil`, with
+    /// nothing run, otherwise: the caller then takes ``run(countsAsActivity:_:)``, which
+    /// queues the call or refuses it.
+    func runNow<T>(countsAsActivity: Bool = true, _ body: (AnyEnvironment) throws -> T) rethrows -> T? {
+        guard executor == nil, stepTimeout == nil else { return nil }
+        let admitted = state.withLock { state in
+            guard state.admitsCalls, !state.busy else { return false }
+            state.busy = true
+            if countsAsActivity { state.lastActivity = .now }
+            return true
+        }
+        guard admitted else { return nil }
+        defer { release() }
+        return try body(environments[0])
+    }
+
     /// Runs `body` against all the session's environments at once (a vector session's
     /// message), in one turn of the queue and under one step deadline; otherwise as
     /// ``run(countsAsActivity:_:)``.
@@ -112,10 +130,7 @@ final class Session: Sendable {
     ) async throws -> T {
         try await enter(countsAsActivity: countsAsActivity)
         defer { release() }
-        guard let stepTimeout else {
-            guard let executor else { return try await body(subject) }  // on the caller's executor
-            return try await withTaskExecutorPreference(executor) { try await body(subject) }
-        }
+        guard let stepTimeout else { return try await runOnExecutor(executor) { try await body(subject) } }
         let work = Task(executorPreference: executor ?? PreferredExecutor.current) { try await body(subject) }
         do {
             return try await withDeadline(stepTimeout, { try await work.value }) {

@@ -78,6 +78,27 @@ extension SessionRegistry {
         }
     }
 
+    /// ``call(_:countsAsActivity:operation:_:)`` for a socket's own session, run at once on
+    /// the caller's thread, when it needs nothing that suspends: no span, no deadline, and
+    /// the session can take it now (``Session/runNow(countsAsActivity:_:)``). `nil`, with
+    /// nothing run and nothing counted, when it cannot or when `body` declines (answers
+    /// `nil`); the caller then takes ``call(_:countsAsActivity:operation:_:)``.
+    ///
+    /// - Throws: whatever `body` throws (counted as ``call(_:countsAsActivity:operation:_:)``
+    ///   counts it); never a ``SessionError``.
+    nonisolated func callNow<T>(_ session: Session, operation: CallOperation, _ body: (AnyEnvironment) throws -> T?) throws -> T? {
+        guard tracing == nil else { return nil }
+        let start = callMetrics == nil ? nil : ContinuousClock.now
+        do {
+            guard let result = try session.runNow(body) ?? nil else { return nil }
+            if let start { callMetrics?.record(operation, .ok, duration: .now - start) }
+            return result
+        } catch {
+            if let start { callMetrics?.record(operation, Self.outcome(of: error), duration: .now - start) }
+            throw error
+        }
+    }
+
     /// One call into all the environments of a vector session (``Session/runAll(countsAsActivity:_:)``):
     /// one turn of its queue and one step deadline for the whole message, cleaned up as
     /// ``call(_:countsAsActivity:operation:_:)`` does. The metrics count it as one call per
@@ -159,7 +180,7 @@ extension SessionRegistry {
             // Nothing to bound and nobody else can reach it: no session needed.
             let environment = try await makeEnvironment()
             do {
-                let result = try await withTaskExecutorPreference(executor) { try await body(environment) }
+                let result = try await runOnExecutor(executor) { try await body(environment) }
                 await environment.close()
                 return result
             } catch {

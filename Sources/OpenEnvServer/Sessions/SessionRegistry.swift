@@ -127,7 +127,7 @@ actor SessionRegistry {
     nonisolated func makeEnvironment() async throws(SessionError) -> AnyEnvironment {
         let factory = self.factory
         do {
-            return try await withTaskExecutorPreference(executor) { try await factory.make() }  // nil: stay
+            return try await runOnExecutor(executor) { try await factory.make() }  // nil: stay
         } catch {
             logger.error("environment factory failed", metadata: ["error": "\(error)"])
             throw .factoryFailed(factoryName: factory.info.name)

@@ -18,9 +18,18 @@ protocol WebSocketEndpoint: AnyObject, Sendable {
     func open(_ socket: SocketWriter) async -> Bool
     /// Handles one message; returns `false` to close the connection afterwards.
     func receive(_ message: WebSocketMessage, _ socket: SocketWriter) async -> Bool
+    /// Handles one message at once, on the event loop, when it can be answered without
+    /// suspending (and without the upgrade's trace context); `nil`, with nothing done,
+    /// otherwise: the message then goes to ``receive(_:_:)``. Saves the task that
+    /// ``receive(_:_:)`` runs in. The default answers `nil`.
+    func receiveNow(_ message: WebSocketMessage, _ socket: SocketWriter) -> Bool?
     /// The connection is gone; release what it held. `cause` says why, for the session's
     /// close reason in the metrics (``SessionCloseCause``).
     func closed(cause: SessionCloseCause) async
+}
+
+extension WebSocketEndpoint {
+    func receiveNow(_ message: WebSocketMessage, _ socket: SocketWriter) -> Bool? { nil }
 }
 
 /// Sends frames on one WebSocket connection from any task. Writes are ordered; a close

@@ -64,6 +64,18 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             case .message(.binary): 0
             }
         }
+
+        /// The message as the endpoint takes it: text unmasked, or `nil` when it is not
+        /// valid UTF-8.
+        func unmasked() -> WebSocketMessage? {
+            switch self {
+            case .message(let message):
+                return message
+            case .maskedText(var bytes, let key):
+                bytes.webSocketUnmask(key)
+                return UTF8Validation.isValid(bytes.readableBytesView) ? .text(bytes) : nil
+            }
+        }
     }
     private var busy = true  // until open() returns
     private var awaitingPong = false
@@ -178,22 +190,46 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         drain(context: context)
     }
 
-    /// Hands the next message to the endpoint when none is in progress.
+    /// Hands the next messages to the endpoint when none is in progress: at once while it
+    /// answers them without suspending (``WebSocketEndpoint/receiveNow(_:_:)``), then one
+    /// in a task, whose end calls this again.
     private func drain(context: ChannelHandlerContext) {
-        if state == .opening, !busy { state = .open }
-        guard !busy else { return }
-        guard state == .open, !pending.isEmpty else {
-            if state == .closed || channelGone { finishEndpoint() }
-            if draining, state == .open { startClosing(context: context, code: .goingAway, reason: "server shutting down") }
+        while true {
+            if state == .opening, !busy { state = .open }
+            guard !busy else { return }
+            guard state == .open, !pending.isEmpty else {
+                if state == .closed || channelGone { finishEndpoint() }
+                if draining, state == .open { startClosing(context: context, code: .goingAway, reason: "server shutting down") }
+                return
+            }
+            busy = true
+            var message = pending.removeFirst()
+            if readHeld, pending.count < Self.maxPending {
+                readHeld = false
+                context.read()
+            }
+            let socket = SocketWriter(channel: context.channel, metrics: metrics)
+            if message.size <= OpenEnvServer.inlineMessageLimit {
+                guard let ready = message.unmasked() else {
+                    busy = false
+                    closeOnInvalidUTF8(context: context)
+                    continue
+                }
+                if let keepOpen = endpoint.receiveNow(ready, socket) {
+                    busy = false
+                    if !keepOpen { startClosing(context: context, code: .normalClosure) }
+                    continue
+                }
+                message = .message(ready)
+            }
+            receiveInTask(message, socket: socket, context: context)
             return
         }
-        busy = true
-        let message = pending.removeFirst()
-        if readHeld, pending.count < Self.maxPending {
-            readHeld = false
-            context.read()
-        }
-        let socket = SocketWriter(channel: context.channel, metrics: metrics)
+    }
+
+    /// Hands `message` to the endpoint's ``WebSocketEndpoint/receive(_:_:)`` in a task
+    /// (large ones on `largeMessageExecutor`), then clears `busy` and drains on.
+    private func receiveInTask(_ message: Pending, socket: SocketWriter, context: ChannelHandlerContext) {
         let endpoint = self.endpoint
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -201,19 +237,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             message.size > OpenEnvServer.inlineMessageLimit ? largeMessageExecutor ?? self.executor : self.executor
         let traceContext = self.traceContext
         Task(executorPreference: executor) {
-            let ready: WebSocketMessage?
-            switch message {
-            case .message(let message):
-                ready = message
-            case .maskedText(var bytes, let key):
-                bytes.webSocketUnmask(key)
-                ready = UTF8Validation.isValid(bytes.readableBytesView) ? .text(bytes) : nil
-            }
-            guard let ready else {
+            guard let ready = message.unmasked() else {
                 eventLoop.execute {
                     let (handler, context) = bound.value
                     handler.busy = false
-                    handler.startClosing(context: context, code: .dataInconsistentWithMessage, reason: "text message is not valid UTF-8", immediately: true)
+                    handler.closeOnInvalidUTF8(context: context)
                     handler.drain(context: context)
                 }
                 return
@@ -228,6 +256,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
                 handler.drain(context: context)
             }
         }
+    }
+
+    /// Fails the connection for a text message that is not UTF-8 (RFC 6455 §8.1).
+    private func closeOnInvalidUTF8(context: ChannelHandlerContext) {
+        startClosing(context: context, code: .dataInconsistentWithMessage, reason: "text message is not valid UTF-8", immediately: true)
     }
 
     private func ping(context: ChannelHandlerContext) {

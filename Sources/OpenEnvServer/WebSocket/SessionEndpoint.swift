@@ -70,6 +70,16 @@ final class SessionEndpoint: WebSocketEndpoint, @unchecked Sendable {
         return false
     }
 
+    /// A plain step of a ``SynchronousEnvironment`` that its session can take now
+    /// (``SessionMessageHandler/handleNow(frame:)``); `nil` for everything else.
+    func receiveNow(_ message: WebSocketMessage, _ socket: SocketWriter) -> Bool? {
+        guard let handler, !finished, case .text(let buffer) = message, buffer.readableBytes <= messageLimit,
+            let reply = handler.handleNow(frame: buffer)
+        else { return nil }
+        if let frame = reply.frame { socket.send(text: frame) }
+        return !reply.closeAfter  // handleNow's replies keep the connection; were one not to, it closes
+    }
+
     func closed(cause: SessionCloseCause) async { await finish(cause: cause) }
 
     /// Releases the session once: an owned session is destroyed, an attached one detached

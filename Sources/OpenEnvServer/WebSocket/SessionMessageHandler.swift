@@ -49,6 +49,26 @@ struct SessionMessageHandler: Sendable {
         } frame: { $0 }
     }
 
+    /// A text frame answered at once, without suspending: a plain step of a
+    /// ``SynchronousEnvironment`` whose session can take it now
+    /// (``SessionRegistry/callNow(_:operation:_:)``). `nil`, with nothing done, for every
+    /// other frame: it then goes to ``handle(frame:)``. The reply is what ``handle(frame:)``
+    /// would have sent, and it never closes the connection.
+    func handleNow(frame buffer: ByteBuffer) -> Reply? {
+        do {
+            let frame = try buffer.withUnsafeReadableBytes { raw -> [UInt8]? in
+                let bytes = raw.assumingMemoryBound(to: UInt8.self)
+                guard let data = StepEnvelope.dataRange(in: bytes) else { return nil }
+                return try dispatcher.registry.callNow(session, operation: .step) { env in
+                    try env.fastStep?.frameNow(UnsafeBufferPointer(rebasing: bytes[data]))
+                }
+            }
+            return frame.map { Reply(frame: $0, closeAfter: false) }
+        } catch {
+            return Self.reply(to: error)
+        }
+    }
+
     func handle(text: some Collection<UInt8>) async -> Reply {
         let value: JSONValue
         do {
@@ -117,13 +137,21 @@ struct SessionMessageHandler: Sendable {
         do {
             let result = try await dispatcher.registry.call(.bound(session), countsAsActivity: countsAsActivity, operation: operation, body)
             return Reply(frame: frame(result), closeAfter: false)
-        } catch let failure as ValidationFailure {
-            return Self.validationError(failure)
-        } catch let error as SessionError {
+        } catch {
+            return Self.reply(to: error)
+        }
+    }
+
+    /// What a call that threw `error` answers: the error frame, and whether the connection ends.
+    private static func reply(to error: any Error) -> Reply {
+        switch error {
+        case let failure as ValidationFailure:
+            return validationError(failure)
+        case let error as SessionError:
             // Past the deadline the session is gone and its sockets got the error already.
             if case .deadlineExceeded = error { return Reply(frame: nil, closeAfter: true, deadlinePassed: true) }
             return Reply(frame: WireFrames.error(error), closeAfter: true)
-        } catch {
+        default:
             return Reply(frame: WireFrames.error("EXECUTION_ERROR", "\(error)"), closeAfter: false)
         }
     }

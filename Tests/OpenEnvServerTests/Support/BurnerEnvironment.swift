@@ -1,4 +1,5 @@
 import NIOPosix
+import Synchronization
 import OpenEnvCore
 
 /// A typed environment whose step computes (spins on the CPU, never yielding) for the
@@ -45,3 +46,34 @@ actor InlineBurnerEnvironment: Environment {
         StepResult(Observation(spins: 0, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
     }
 }
+
+/// The burner as a ``SynchronousEnvironment``, on the execution policy `Policy` names: a
+/// synchronous environment is stepped inline only where its policy puts its calls anyway.
+final class SynchronousBurnerEnvironment<Policy: BurnerPolicy>: SynchronousEnvironment {
+    typealias Action = BurnerEnvironment.Action
+    typealias Observation = BurnerEnvironment.Observation
+    typealias State = BasicState
+    static var info: EnvironmentInfo {
+        EnvironmentInfo(name: "SynchronousBurner", envName: "synchronous_burner", description: "test burner", defaultMaxSessions: 16)
+    }
+    static var execution: ExecutionPolicy { Policy.execution }
+    private let steps = Mutex(0)
+    var stateNow: BasicState { BasicState(stepCount: steps.withLock { $0 }) }
+
+    func resetNow(seed: Int?, episodeID: String?, options: JSONObject) -> StepResult<Observation> {
+        StepResult(Observation(spins: 0, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
+    }
+
+    func stepNow(_ action: Action) -> StepResult<Observation> {
+        steps.withLock { $0 += 1 }
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: .milliseconds(action.burnMilliseconds))
+        var spins = 0
+        while clock.now < end { spins &+= 1 }
+        return StepResult(Observation(spins: spins, onEventLoop: MultiThreadedEventLoopGroup.currentEventLoop != nil))
+    }
+}
+
+protocol BurnerPolicy: Sendable { static var execution: ExecutionPolicy { get } }
+enum OnThreadPool: BurnerPolicy { static var execution: ExecutionPolicy { .threadPool } }
+enum OnEventLoop: BurnerPolicy { static var execution: ExecutionPolicy { .eventLoop } }

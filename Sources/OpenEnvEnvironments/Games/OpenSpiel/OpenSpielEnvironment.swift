@@ -1,4 +1,5 @@
 import OpenEnvCore
+import Synchronization
 
 /// OpenSpiel games with the wire shape of the reference's `openspiel_env`, so its typed
 /// client (`OpenSpielEnv`, `OpenSpielAction`/`OpenSpielObservation`/`OpenSpielState`) plays
@@ -18,7 +19,10 @@ import OpenEnvCore
 /// opponent moves as `random.Random(N).choice(legal_actions)`; without a seed both start
 /// from a random one. An action that is not legal is refused (the session keeps its state).
 /// Differences from the reference: docs/compatibility.md.
-public actor OpenSpielEnvironment: Environment {
+///
+/// A ``SynchronousEnvironment`` (its calls never suspend): the game lives in a ``Match``
+/// behind a lock, and the server steps it without entering an actor.
+public final class OpenSpielEnvironment: SynchronousEnvironment {
     /// What a server (or a reset) plays.
     public struct Configuration: Sendable, Equatable {
         public var gameName: String
@@ -101,139 +105,161 @@ public actor OpenSpielEnvironment: Environment {
     /// Games step in microseconds and never block.
     public static let execution = ExecutionPolicy.eventLoop
 
-    public private(set) var state: State
     private let defaults: Configuration
-    private var spec: OpenSpielGameSpec
-    private var game: any OpenSpielGameState
-    private var chance = PythonRandom(numpySeed: 0)
-    /// The random opponents' generator, seeded on first use (one-player games never draw).
-    private var opponents: PythonRandom?
-    private var opponentSeed = 0
-    private var lastOpponentAction: Int?
-    /// The last time step was the end: the next step starts a new game (`rl_environment`).
-    private var shouldRestart = false
+    private let match: Mutex<Match>
 
     /// - Throws: ``OpenSpielGameError`` when `configuration` names no playable game.
     public init(configuration: Configuration = Configuration()) throws(OpenSpielGameError) {
         let (spec, players) = try configuration.validated()
         defaults = configuration
-        self.spec = spec
-        game = try spec.makeInitialState()
-        state = State(
+        let state = State(
             episodeID: nil, stepCount: 0, gameName: configuration.gameName, agentPlayer: configuration.agentPlayer,
             opponentPolicy: configuration.opponentPolicy, gameParams: configuration.gameParams, numPlayers: players)
+        match = Mutex(try Match(spec: spec, state: state))
     }
+
+    public var stateNow: State { match.withLock { $0.state } }
 
     /// Options a reset may take beside `seed` and `episode_id` (an extension: the reference's
     /// reset takes none): `game_name`, `game_params`, `agent_player`, `opponent_policy`. Each
     /// given one replaces the server's for this episode; the others are the server's.
-    public func reset(seed: Int?, episodeID: String?, options: JSONObject) async throws -> StepResult<Observation> {
-        var configuration = defaults
-        if let value = options["game_name"], value != .null {
-            guard case .string(let name) = value else { throw OpenSpielGameError("game_name must be a string") }
-            configuration.gameName = name
-            configuration.gameParams = [:]
-        }
-        if let value = options["game_params"], value != .null {
-            guard case .object(let params) = value else { throw OpenSpielGameError("game_params must be an object") }
-            configuration.gameParams = params
-        }
-        if let value = options["agent_player"], value != .null {
-            guard case .int(let player) = value else { throw OpenSpielGameError("agent_player must be an integer") }
-            configuration.agentPlayer = player
-        }
-        if let value = options["opponent_policy"], value != .null {
-            guard case .string(let policy) = value else { throw OpenSpielGameError("opponent_policy must be a string") }
-            configuration.opponentPolicy = policy
-        }
-        let (spec, players) = try configuration.validated()
-        self.spec = spec
-        let seed = seed ?? Int(UInt32.random(in: .min ... .max))
-        chance = PythonRandom(numpySeed: UInt32(truncatingIfNeeded: seed))
-        opponents = nil
-        opponentSeed = seed
-        state = State(
-            episodeID: episodeID ?? UUIDString.random(), stepCount: 0, gameName: configuration.gameName,
-            agentPlayer: configuration.agentPlayer, opponentPolicy: configuration.opponentPolicy,
-            gameParams: configuration.gameParams, numPlayers: players)
-        lastOpponentAction = nil
-        var step = try restart()
-        autoplayOpponents(&step)
-        return observe(step)
+    public func resetNow(seed: Int?, episodeID: String?, options: JSONObject) throws -> StepResult<Observation> {
+        try match.withLock { try $0.reset(seed: seed, episodeID: episodeID, options: options, defaults: defaults) }
     }
 
-    public func step(_ action: Action) async throws -> StepResult<Observation> {
-        var step: TimeStep
-        if shouldRestart {
-            step = try restart()
-        } else {
-            let legal = game.legalActions(for: state.agentPlayer)
-            guard legal.contains(action.actionId) else {
-                throw OpenSpielGameError("Illegal action \(action.actionId) for player \(state.agentPlayer). Legal actions are: \(legal)")
+    public func stepNow(_ action: Action) throws -> StepResult<Observation> {
+        try match.withLock { try $0.step(action) }
+    }
+
+    /// One game in progress and everything that plays it: what the lock guards.
+    struct Match {
+        private(set) var state: State
+        private var spec: OpenSpielGameSpec
+        private var game: any OpenSpielGameState
+        private var chance = PythonRandom(numpySeed: 0)
+        /// The random opponents' generator, seeded on first use (one-player games never draw).
+        private var opponents: PythonRandom?
+        private var opponentSeed = 0
+        private var lastOpponentAction: Int?
+        /// The last time step was the end: the next step starts a new game (`rl_environment`).
+        private var shouldRestart = false
+
+        init(spec: OpenSpielGameSpec, state: State) throws(OpenSpielGameError) {
+            self.spec = spec
+            game = try spec.makeInitialState()
+            self.state = state
+        }
+
+        /// ``OpenSpielEnvironment/resetNow(seed:episodeID:options:)``, the server's
+        /// configuration being `defaults`.
+        mutating func reset(seed: Int?, episodeID: String?, options: JSONObject, defaults: Configuration) throws -> StepResult<Observation> {
+            var configuration = defaults
+            if let value = options["game_name"], value != .null {
+                guard case .string(let name) = value else { throw OpenSpielGameError("game_name must be a string") }
+                configuration.gameName = name
+                configuration.gameParams = [:]
             }
-            game.apply(action.actionId)
-            step = advance()
-        }
-        state.stepCount += 1
-        autoplayOpponents(&step)
-        return observe(step)
-    }
-
-    /// What `rl_environment` reports after a reset (`first`, no rewards) or a step.
-    private struct TimeStep {
-        var first: Bool
-        var rewards: [Double]?
-    }
-
-    /// A new game with its opening chance nodes sampled (`rl_environment.reset`).
-    private func restart() throws -> TimeStep {
-        game = try spec.makeInitialState()
-        sampleChance()
-        shouldRestart = game.isTerminal
-        return TimeStep(first: true, rewards: nil)
-    }
-
-    /// After an action: chance nodes sampled, then the time step (`rl_environment.step`).
-    private func advance() -> TimeStep {
-        sampleChance()
-        shouldRestart = game.isTerminal
-        return TimeStep(first: false, rewards: game.rewards())
-    }
-
-    private func sampleChance() {
-        while game.isChanceNode { game.apply(chance.choice(game.chanceOutcomes())) }
-    }
-
-    private func drawOpponentAction(_ legal: [Int]) -> Int {
-        if opponents == nil { opponents = PythonRandom(seed: opponentSeed) }
-        return opponents!.choice(legal)
-    }
-
-    /// The reference's `_auto_play_opponents`: every opponent turn, each counted as a step.
-    private func autoplayOpponents(_ step: inout TimeStep) {
-        while !game.isTerminal && game.currentPlayer != state.agentPlayer {
-            let legal = game.legalActions()
-            let action: Int = switch state.opponentPolicy {
-            case "random": drawOpponentAction(legal)
-            case "last": legal[legal.count - 1]
-            case "middle": legal[legal.count / 2]
-            default: legal[0]
+            if let value = options["game_params"], value != .null {
+                guard case .object(let params) = value else { throw OpenSpielGameError("game_params must be an object") }
+                configuration.gameParams = params
             }
-            lastOpponentAction = action
-            game.apply(action)
-            step = advance()
+            if let value = options["agent_player"], value != .null {
+                guard case .int(let player) = value else { throw OpenSpielGameError("agent_player must be an integer") }
+                configuration.agentPlayer = player
+            }
+            if let value = options["opponent_policy"], value != .null {
+                guard case .string(let policy) = value else { throw OpenSpielGameError("opponent_policy must be a string") }
+                configuration.opponentPolicy = policy
+            }
+            let (spec, players) = try configuration.validated()
+            self.spec = spec
+            let seed = seed ?? Int(UInt32.random(in: .min ... .max))
+            chance = PythonRandom(numpySeed: UInt32(truncatingIfNeeded: seed))
+            opponents = nil
+            opponentSeed = seed
+            state = State(
+                episodeID: episodeID ?? UUIDString.random(), stepCount: 0, gameName: configuration.gameName,
+                agentPlayer: configuration.agentPlayer, opponentPolicy: configuration.opponentPolicy,
+                gameParams: configuration.gameParams, numPlayers: players)
+            lastOpponentAction = nil
+            var step = try restart()
+            autoplayOpponents(&step)
+            return observe(step)
+        }
+
+        mutating func step(_ action: Action) throws -> StepResult<Observation> {
+            var step: TimeStep
+            if shouldRestart {
+                step = try restart()
+            } else {
+                let legal = game.legalActions(for: state.agentPlayer)
+                guard legal.contains(action.actionId) else {
+                    throw OpenSpielGameError("Illegal action \(action.actionId) for player \(state.agentPlayer). Legal actions are: \(legal)")
+                }
+                game.apply(action.actionId)
+                step = advance()
+            }
             state.stepCount += 1
+            autoplayOpponents(&step)
+            return observe(step)
         }
-    }
 
-    private func observe(_ step: TimeStep) -> StepResult<Observation> {
-        let agent = state.agentPlayer
-        let done = game.isTerminal
-        let phase = done ? "terminal" : step.first ? "initial" : "playing"
-        let observation = Observation(
-            infoState: game.infoState(for: agent), legalActions: game.legalActions(for: agent), gamePhase: phase,
-            currentPlayerId: game.currentPlayer, opponentLastAction: lastOpponentAction)
-        return StepResult(observation, reward: step.rewards.map { .double($0[agent]) }, done: done)
+        /// What `rl_environment` reports after a reset (`first`, no rewards) or a step.
+        private struct TimeStep {
+            var first: Bool
+            var rewards: [Double]?
+        }
+
+        /// A new game with its opening chance nodes sampled (`rl_environment.reset`).
+        private mutating func restart() throws -> TimeStep {
+            game = try spec.makeInitialState()
+            sampleChance()
+            shouldRestart = game.isTerminal
+            return TimeStep(first: true, rewards: nil)
+        }
+
+        /// After an action: chance nodes sampled, then the time step (`rl_environment.step`).
+        private mutating func advance() -> TimeStep {
+            sampleChance()
+            shouldRestart = game.isTerminal
+            return TimeStep(first: false, rewards: game.rewards())
+        }
+
+        private mutating func sampleChance() {
+            while game.isChanceNode { game.apply(chance.choice(game.chanceOutcomes())) }
+        }
+
+        private mutating func drawOpponentAction(_ legal: [Int]) -> Int {
+            if opponents == nil { opponents = PythonRandom(seed: opponentSeed) }
+            return opponents!.choice(legal)
+        }
+
+        /// The reference's `_auto_play_opponents`: every opponent turn, each counted as a step.
+        private mutating func autoplayOpponents(_ step: inout TimeStep) {
+            while !game.isTerminal && game.currentPlayer != state.agentPlayer {
+                let legal = game.legalActions()
+                let action: Int = switch state.opponentPolicy {
+                case "random": drawOpponentAction(legal)
+                case "last": legal[legal.count - 1]
+                case "middle": legal[legal.count / 2]
+                default: legal[0]
+                }
+                lastOpponentAction = action
+                game.apply(action)
+                step = advance()
+                state.stepCount += 1
+            }
+        }
+
+        private func observe(_ step: TimeStep) -> StepResult<Observation> {
+            let agent = state.agentPlayer
+            let done = game.isTerminal
+            let phase = done ? "terminal" : step.first ? "initial" : "playing"
+            let observation = Observation(
+                infoState: game.infoState(for: agent), legalActions: game.legalActions(for: agent), gamePhase: phase,
+                currentPlayerId: game.currentPlayer, opponentLastAction: lastOpponentAction)
+            return StepResult(observation, reward: step.rewards.map { .double($0[agent]) }, done: done)
+        }
     }
 }
 
