@@ -132,8 +132,20 @@ package struct JSONByteScanner {
         return true
     }
 
+    /// Whether the bytes at `range` spell the literal `name` (read in place: no copy).
+    package func bytes(_ range: Range<Int>, equal name: StaticString) -> Bool {
+        guard name.utf8CodeUnitCount == range.count else { return false }
+        let utf8 = name.utf8Start
+        var k = 0
+        for i in range {
+            if bytes[i] != utf8[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
     /// Whether the key bytes at `range` spell `name`.
-    package func bytes(_ range: Range<Int>, equal name: String) -> Bool {
+    package func bytes(_ range: Range<Int>, equalKey name: String) -> Bool {
         var name = name
         return name.withUTF8 { utf8 in
             guard utf8.count == range.count else { return false }

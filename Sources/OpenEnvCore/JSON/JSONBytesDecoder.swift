@@ -71,7 +71,7 @@ private final class TopLevelObject {
 
     /// The value under `name`, marking it read (as ``DecodingState/read(_:visit:)`` does).
     func read(_ name: String) throws -> JSONValue? {
-        for (index, member) in members.enumerated() where scanner.bytes(member.key, equal: name) {
+        for (index, member) in members.enumerated() where scanner.bytes(member.key, equalKey: name) {
             readMask |= 1 << UInt64(index)
             let bytes = scanner.bytes
             do {

@@ -152,8 +152,9 @@ extension GridEnvironment.Action: JSONBytesReadable {
     /// `{"action": "UP"}` and the like (the step fast path's reader); anything else declines.
     package static func read(_ object: UnsafeBufferPointer<UInt8>) -> Self? {
         var reader = JSONFlatReader(object)
+        // The string has no escapes (the reader declines them), so its bytes are its text.
         guard reader.begin(), reader.key("action"), let text = reader.string(), reader.end(),
-            let move = GridEnvironment.Move.allCases.first(where: { $0.rawValue.utf8.elementsEqual(text) })
+            let move = GridEnvironment.Move(rawValue: String(decoding: text, as: UTF8.self))
         else { return nil }
         return Self(move)
     }

@@ -49,6 +49,10 @@ final class Session: Sendable {
     /// Where calls run; `nil`: on the caller's executor.
     private let executor: (any TaskExecutor)?
     private let state = Mutex(State())
+    /// Whether a step can be answered without suspending: one ``SynchronousEnvironment``
+    /// (its ``FastStep/stepNow``), called on the caller's executor, with no deadline
+    /// (``runNow(countsAsActivity:_:)``). Checked first, so that other sessions' steps pay nothing for it.
+    let stepsNow: Bool
 
     private struct State {
         var attached: ConnectionID?
@@ -79,6 +83,7 @@ final class Session: Sendable {
         environmentCount = environments.count
         self.stepTimeout = stepTimeout
         self.executor = executor
+        stepsNow = executor == nil && stepTimeout == nil && environments.count == 1 && environments[0].fastStep?.stepNow != nil
     }
 
     /// The socket attached with `/ws?session_id=`, if any.

@@ -55,6 +55,7 @@ struct SessionMessageHandler: Sendable {
     /// other frame: it then goes to ``handle(frame:)``. The reply is what ``handle(frame:)``
     /// would have sent, and it never closes the connection.
     func handleNow(frame buffer: ByteBuffer) -> Reply? {
+        guard session.stepsNow else { return nil }
         do {
             let frame = try buffer.withUnsafeReadableBytes { raw -> [UInt8]? in
                 let bytes = raw.assumingMemoryBound(to: UInt8.self)
