@@ -134,38 +134,21 @@ package struct JSONByteScanner {
 
     /// Whether the bytes at `range` spell the literal `name` (read in place: no copy).
     package func bytes(_ range: Range<Int>, equal name: StaticString) -> Bool {
-        guard name.utf8CodeUnitCount == range.count else { return false }
-        let utf8 = name.utf8Start
-        var k = 0
-        for i in range {
-            if bytes[i] != utf8[k] { return false }
-            k += 1
-        }
-        return true
+        name.withUTF8Buffer { bytes(range, spell: $0) }
     }
 
     /// Whether the key bytes at `range` spell `name`.
     package func bytes(_ range: Range<Int>, equalKey name: String) -> Bool {
         var name = name
-        return name.withUTF8 { utf8 in
-            guard utf8.count == range.count else { return false }
-            var k = 0
-            for i in range {
-                if bytes[i] != utf8[k] { return false }
-                k += 1
-            }
-            return true
-        }
+        return name.withUTF8 { bytes(range, spell: $0) }
+    }
+
+    private func bytes(_ range: Range<Int>, spell utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes[range].elementsEqual(utf8)
     }
 
     package func bytes(_ a: Range<Int>, equal b: Range<Int>) -> Bool {
-        guard a.count == b.count else { return false }
-        var j = b.lowerBound
-        for i in a {
-            if bytes[i] != bytes[j] { return false }
-            j += 1
-        }
-        return true
+        bytes[a].elementsEqual(bytes[b])
     }
 }
 

@@ -49,9 +49,12 @@ final class Session: Sendable {
     /// Where calls run; `nil`: on the caller's executor.
     private let executor: (any TaskExecutor)?
     private let state = Mutex(State())
-    /// Whether a step can be answered without suspending: one ``SynchronousEnvironment``
-    /// (its ``FastStep/stepNow``), called on the caller's executor, with no deadline
-    /// (``runNow(countsAsActivity:_:)``). Checked first, so that other sessions' steps pay nothing for it.
+    /// Calls run on the caller's executor with no deadline: ``runNow(countsAsActivity:_:)``
+    /// may run them in place.
+    private let runsInPlace: Bool
+    /// Whether a step can be answered without suspending: calls run in place and the session
+    /// holds one ``SynchronousEnvironment`` (its ``FastStep/stepNow``). Checked first, so
+    /// that other sessions' steps pay nothing for it.
     let stepsNow: Bool
 
     private struct State {
@@ -83,7 +86,8 @@ final class Session: Sendable {
         environmentCount = environments.count
         self.stepTimeout = stepTimeout
         self.executor = executor
-        stepsNow = executor == nil && stepTimeout == nil && environments.count == 1 && environments[0].fastStep?.stepNow != nil
+        runsInPlace = executor == nil && stepTimeout == nil
+        stepsNow = runsInPlace && environments.count == 1 && environments[0].fastStep?.stepNow != nil
     }
 
     /// The socket attached with `/ws?session_id=`, if any.
@@ -109,7 +113,7 @@ final class Session: Sendable {
     /// nothing run, otherwise: the caller then takes ``run(countsAsActivity:_:)``, which
     /// queues the call or refuses it.
     func runNow<T>(countsAsActivity: Bool = true, _ body: (AnyEnvironment) throws -> T) rethrows -> T? {
-        guard executor == nil, stepTimeout == nil else { return nil }
+        guard runsInPlace else { return nil }
         let admitted = state.withLock { state in
             guard state.admitsCalls, !state.busy else { return false }
             state.busy = true
